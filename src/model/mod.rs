@@ -1,0 +1,15 @@
+//! The shared model: what the inputs and the probe produce and what the analysis reads.
+//!
+//! Certificates are parsed once into [`Certificate`] (owned facts plus the DER), a CA
+//! bundle becomes a [`Bundle`], and one connection attempt becomes a [`ProbeOutcome`].
+//! Nothing here does I/O.
+
+pub mod bundle;
+pub mod cert;
+pub mod probe;
+pub mod time;
+
+pub use bundle::{Bundle, BundleDefect, BundleFormat, BundleSource};
+pub use cert::{Certificate, KeyInfo, KeyKind, SanEntry};
+pub use probe::{ClientAuthRequest, ProbeFailure, ProbeOutcome, TargetSpec};
+pub use time::Moment;

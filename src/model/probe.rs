@@ -1,0 +1,67 @@
+//! What one probe of one target observed: the presented chain and handshake facts, or
+//! how the attempt failed. The probe engine fills these in; the analysis reads them.
+
+use serde::Serialize;
+
+use super::Certificate;
+
+/// One TLS endpoint to probe.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TargetSpec {
+    /// As the user wrote it, e.g. `ise-01.example.net:9060`.
+    pub label: String,
+    /// Host name (or IP literal) used for SNI and for the name checks.
+    pub host: String,
+    pub port: u16,
+    /// Address to connect to instead of resolving `host` (from `--resolve`).
+    pub connect_to: Option<std::net::IpAddr>,
+    /// The ISE service usually found on this port, e.g. "ERS API".
+    pub service: Option<String>,
+}
+
+/// The CA names a server listed in its CertificateRequest.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ClientAuthRequest {
+    /// Distinguished names as text; empty when the server listed none.
+    pub acceptable_cas: Vec<String>,
+}
+
+/// Why a probe could not obtain (or complete) a TLS handshake.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ProbeFailure {
+    /// The host name did not resolve.
+    Dns { detail: String },
+    /// Nothing listens, or the connection was refused or unreachable.
+    Refused { address: String, detail: String },
+    /// No answer within the timeout; `phase` is `connect` or `handshake`.
+    Timeout { phase: String, millis: u64 },
+    /// The peer answered with something that is not TLS (`first_bytes` is a printable
+    /// excerpt of what it sent, e.g. `HTTP/1.1 400`).
+    NotTls { detail: String, first_bytes: Option<String> },
+    /// The TLS handshake failed; `alert` is the TLS alert when one was received.
+    HandshakeFailed { detail: String, alert: Option<String> },
+    /// The server requires a client certificate and we had none to present.
+    ClientCertRequired { alert: Option<String> },
+}
+
+/// Everything one probe observed.
+#[derive(Clone, Debug, Default)]
+pub struct ProbeOutcome {
+    /// The address actually connected to, e.g. `127.0.0.1:9060`.
+    pub address: Option<String>,
+    /// Negotiated protocol, e.g. `TLSv1.3`.
+    pub tls_version: Option<String>,
+    /// Negotiated cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher: Option<String>,
+    /// The certificates the server presented, in the order it sent them.
+    /// Captured before any trust decision; possibly non-empty even when `failure` is set.
+    pub presented: Vec<Certificate>,
+    /// Certificates the server sent that could not be parsed (index and reason).
+    pub unparsable: Vec<(usize, String)>,
+    /// Present when the server asked for a client certificate.
+    pub client_auth: Option<ClientAuthRequest>,
+    pub failure: Option<ProbeFailure>,
+    /// Wall time of the probe in milliseconds.
+    pub elapsed_ms: u64,
+}
