@@ -1,1 +1,120 @@
-//! (being written)
+//! The pure analysis core: certificates, a bundle and a clock in; findings out.
+//!
+//! No I/O happens here: no network, files, environment or system clock. The probe and
+//! the input readers produce the model; [`diagnose_target`], [`diagnose_chain`] and
+//! [`diagnose_bundle`] turn it into findings; renderers word the result.
+//!
+//! - [`path`] builds the issuing path (our own, to explain);
+//! - [`verdict`] asks rustls-webpki (authoritative, to decide);
+//! - [`checks`] holds one file per family of checks, each with its wording and fixes.
+
+pub mod advice;
+pub mod checks;
+pub mod names;
+pub mod path;
+pub mod signature;
+pub mod verdict;
+
+use crate::findings::{Finding, Status, worst_status};
+use crate::model::{Bundle, Certificate, Moment, ProbeOutcome, TargetSpec};
+
+pub use path::{ChainPath, PathCert, PathEnd};
+pub use verdict::Verdict;
+
+/// The knobs of a diagnosis. The clock is a parameter: never the system time.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    pub now: Moment,
+    /// `cert.expiring-soon` fires when fewer than this many days remain.
+    pub warn_days: i64,
+}
+
+/// What the analysis needs to know about one chain.
+#[derive(Clone, Copy, Debug)]
+pub struct ChainInput<'a> {
+    /// The name the client uses: SNI and the name check.
+    pub host: &'a str,
+    /// `host:port` as a user would type it in a re-check command.
+    pub host_port: &'a str,
+    pub presented: &'a [Certificate],
+    pub bundle: &'a Bundle,
+}
+
+/// The diagnosis of one presented chain.
+#[derive(Clone, Debug)]
+pub struct ChainDiagnosis {
+    pub path: Option<ChainPath>,
+    /// webpki's verdict; `None` when there is no bundle to judge trust with.
+    pub verdict: Option<Verdict>,
+    pub findings: Vec<Finding>,
+}
+
+/// The diagnosis of one target: probe failures and the chain's findings, ranked.
+#[derive(Clone, Debug)]
+pub struct TargetDiagnosis {
+    pub chain: Option<ChainDiagnosis>,
+    pub findings: Vec<Finding>,
+    pub status: Status,
+}
+
+/// Diagnoses a presented chain against a bundle.
+pub fn diagnose_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainDiagnosis {
+    let judge_trust = input.bundle.source.path().is_some();
+    let path = path::build(input.presented, &input.bundle.certs);
+
+    let mut findings = Vec::new();
+    if let Some(path) = &path {
+        findings.extend(checks::chain::check(input, path, judge_trust, policy.now));
+        findings.extend(checks::certs::check(input, path, policy));
+    }
+
+    let verdict = judge_trust.then(|| {
+        verdict::webpki(input.presented, &input.bundle.certs, input.host, policy.now)
+    });
+    if let Some(verdict) = &verdict {
+        findings.extend(checks::chain::unexplained_rejection(verdict, &findings));
+    }
+
+    rank(&mut findings);
+    ChainDiagnosis { path, verdict, findings }
+}
+
+/// Diagnoses everything one probe observed.
+pub fn diagnose_target(
+    target: &TargetSpec,
+    outcome: &ProbeOutcome,
+    bundle: &Bundle,
+    policy: &Policy,
+) -> TargetDiagnosis {
+    let mut findings = checks::probe::check(target, outcome);
+
+    let chain = (!outcome.presented.is_empty()).then(|| {
+        let host_port = format!("{}:{}", target.host, target.port);
+        let input = ChainInput {
+            host: &target.host,
+            host_port: &host_port,
+            presented: &outcome.presented,
+            bundle,
+        };
+        diagnose_chain(&input, policy)
+    });
+    if let Some(chain) = &chain {
+        findings.extend(chain.findings.iter().cloned());
+    }
+
+    rank(&mut findings);
+    let status = worst_status(&findings);
+    TargetDiagnosis { chain, findings, status }
+}
+
+/// Diagnoses a bundle on its own (file defects and its certificates).
+pub fn diagnose_bundle(bundle: &Bundle, policy: &Policy) -> Vec<Finding> {
+    let mut findings = checks::bundle::check(bundle, policy);
+    rank(&mut findings);
+    findings
+}
+
+/// Most severe first; within a severity, in registry order (most specific codes first).
+fn rank(findings: &mut [Finding]) {
+    findings.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.code));
+}

@@ -1,0 +1,396 @@
+//! Chain checks: is the presented chain complete, trusted, and served well?
+//!
+//! - `chain.missing-intermediate`: the path stops at a certificate whose issuer is in
+//!   neither the presented chain nor the bundle.
+//! - `chain.server-omits-intermediate`: the path reaches the bundle only through an
+//!   intermediate the server did not send.
+//! - `chain.untrusted-root`: the path ends in a self-signed root the bundle lacks.
+//! - `chain.self-signed-leaf`: the leaf signed itself (and the bundle does not pin it).
+//! - `chain.wrong-order`, `chain.root-sent`, `chain.duplicate-cert`,
+//!   `chain.unrelated-cert`: how the server serves its chain.
+//! - `chain.not-verified`: webpki rejects the chain and nothing else says why.
+
+use super::role;
+use crate::analysis::advice::{self, ISE_SYSTEM, ISE_TRUSTED, quote};
+use crate::analysis::path::{ChainPath, NearMiss, PathEnd};
+use crate::analysis::{ChainInput, Verdict};
+use crate::findings::{CertRef, Code, Finding, Severity};
+use crate::model::{Certificate, Moment};
+
+/// Runs the chain checks on a built path.
+pub fn check(
+    input: &ChainInput<'_>,
+    path: &ChainPath,
+    judge_trust: bool,
+    now: Moment,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let leaf = &path.links[0];
+    let self_signed_leaf = leaf.self_signed && leaf.bundle_at.is_none();
+
+    if self_signed_leaf {
+        findings.push(self_signed_leaf_finding(input, &leaf.cert));
+    } else if judge_trust {
+        findings.extend(trust(input, path));
+    }
+
+    findings.extend(served(input, path, now));
+    findings
+}
+
+/// Adds `chain.not-verified` when webpki rejects and no error finding explains it.
+pub fn unexplained_rejection(verdict: &Verdict, findings: &[Finding]) -> Option<Finding> {
+    if verdict.ok || findings.iter().any(|f| f.severity == Severity::Error) {
+        return None;
+    }
+
+    let reason = verdict.error.as_deref().unwrap_or("no reason given");
+    Some(
+        Finding::new(
+            Code::ChainNotVerified,
+            format!("rustls/webpki rejects this chain ({reason}), although each part looks sound."),
+        )
+        .fix("Run `openssl s_client -connect HOST:PORT -showcerts -verify_return_error` with the same CA file and compare its reason.")
+        .fix("Report the chain (`ise-doctor chain HOST:PORT --pem`) with this message so the check can learn the case."),
+    )
+}
+
+fn trust(input: &ChainInput<'_>, path: &ChainPath) -> Vec<Finding> {
+    let bundle_path = input.bundle.display_path();
+    match &path.end {
+        PathEnd::Anchored { anchor } => path.links[1..=*anchor]
+            .iter()
+            .filter(|link| !link.self_signed && link.presented_at.is_none())
+            .map(|link| omitted_intermediate(input, &link.cert, bundle_path))
+            .collect(),
+        PathEnd::UntrustedRoot => {
+            let root = &path.links[path.links.len() - 1].cert;
+            vec![untrusted_root(input, root, bundle_path)]
+        }
+        PathEnd::MissingIssuer { subject, key_id, ca_issuers } => {
+            let stuck = &path.links[path.links.len() - 1];
+            let stuck_role = role(path.links.len() - 1, stuck);
+            vec![missing_issuer(
+                input,
+                (&stuck.cert, stuck_role),
+                subject,
+                key_id.clone(),
+                ca_issuers,
+                &path.near_misses,
+            )]
+        }
+    }
+}
+
+fn missing_issuer(
+    input: &ChainInput<'_>,
+    (stuck, stuck_role): (&Certificate, &str),
+    subject: &str,
+    key_id: Option<String>,
+    ca_issuers: &[String],
+    near_misses: &[NearMiss],
+) -> Finding {
+    let bundle_path = input.bundle.display_path();
+    let file = advice::file_name_for(subject);
+    let key_text = key_id.as_deref().map(|k| format!(" (key id {k})")).unwrap_or_default();
+    let sent = input.presented.len();
+
+    let mut message = format!(
+        "The issuer of the {stuck_role} `{}`, `{subject}`{key_text}, is in neither the {} \
+         certificate{} the server sent nor your bundle {bundle_path}. Clients fail with \
+         \"unable to get local issuer certificate\".",
+        stuck.subject,
+        sent,
+        if sent == 1 { "" } else { "s" },
+    );
+    if sent == 1 && input.bundle.certs.iter().any(|c| c.names_itself_as_issuer()) {
+        message.push_str(" The server sends only its leaf and the bundle lacks the issuing CA.");
+    }
+    for miss in near_misses {
+        let place = if miss.presented_at.is_some() { "The server sends" } else { "Your bundle holds" };
+        message.push_str(&format!(
+            " {place} a certificate named `{}` (sha256 {}), but {}: a stale or foreign CA.",
+            miss.cert.subject, miss.cert.sha256, miss.reason
+        ));
+    }
+
+    let mut finding = Finding::new(Code::ChainMissingIntermediate, message)
+        .cert(CertRef::of(stuck_role, stuck))
+        .cert(CertRef::missing("missing issuer", subject, key_id.clone()));
+    for miss in near_misses {
+        finding = finding.cert(CertRef::of("same-name certificate that did not sign it", &miss.cert));
+    }
+
+    let get = match ca_issuers.first() {
+        Some(url) => format!(
+            "Get `{subject}`: the certificate names where to download it: `curl -fsS -o issuer.der \
+             {}` then `openssl x509 -inform DER -in issuer.der -out {file}` (or export it from your \
+             PKI: for Vault, `vault read -field=certificate pki_int/cert/ca > {file}`).",
+            quote(url)
+        ),
+        None => format!(
+            "Get `{subject}` from your PKI, not from this server: for Vault, `vault read \
+             -field=certificate pki_int/cert/ca > {file}`; or from ISE: {ISE_TRUSTED} > select \
+             it > Export, saved as {file}."
+        ),
+    };
+    let check_id = match &key_id {
+        Some(k) => format!("and subjectKeyIdentifier {k}"),
+        None => "matching the issuer above".to_string(),
+    };
+    finding
+        .fix(get)
+        .fix(format!(
+            "Confirm it: `openssl x509 -in {file} -noout -subject -ext subjectKeyIdentifier` must \
+             show subject `{subject}` {check_id}."
+        ))
+        .fix(format!(
+            "Client side: `cp {b} {b}.bak && cat {file} >> {b}` appends it to your bundle.",
+            b = quote(bundle_path)
+        ))
+        .fix(format!(
+            "Server side, so every client works with a root-only bundle: in ISE, {ISE_TRUSTED} > \
+             Import {file} (and the root), then re-bind the certificate of this service in \
+             {ISE_SYSTEM}; ISE then sends leaf + intermediate."
+        ))
+        .fix(advice::recheck(input.host_port, bundle_path))
+}
+
+fn omitted_intermediate(input: &ChainInput<'_>, cert: &Certificate, bundle_path: &str) -> Finding {
+    let sent = input.presented.len();
+    let message = format!(
+        "The server omits the intermediate `{}`: it sends {sent} certificate{} and the chain \
+         validates only because your bundle {bundle_path} holds that intermediate. Clients \
+         whose bundle holds only the root fail with \"unable to get local issuer certificate\".",
+        cert.subject,
+        if sent == 1 { "" } else { "s" },
+    );
+    let file = advice::file_name_for(&cert.subject);
+
+    Finding::new(Code::ChainServerOmitsIntermediate, message)
+        .cert(CertRef::of("intermediate not sent", cert))
+        .fix(format!(
+            "In ISE, {ISE_TRUSTED} > Import the intermediate `{}` ({file}, sha256 {}) with \
+             \"Trust for authentication within ISE\", then re-bind the certificate of this \
+             service in {ISE_SYSTEM} so ISE sends leaf + intermediate.",
+            cert.subject, cert.sha256
+        ))
+        .fix(format!(
+            "Until then, keep the intermediate in every client's bundle, as {} does.",
+            quote(bundle_path)
+        ))
+        .fix(format!(
+            "Verify what the server sends: `ise-doctor chain {}`.",
+            input.host_port
+        ))
+}
+
+fn untrusted_root(input: &ChainInput<'_>, root: &Certificate, bundle_path: &str) -> Finding {
+    let bundle_roots: Vec<&Certificate> =
+        input.bundle.certs.iter().filter(|c| c.names_itself_as_issuer()).collect();
+    let same_name = bundle_roots.iter().find(|c| c.subject_raw == root.subject_raw);
+
+    let mut message = format!(
+        "The chain ends in the root `{}` (sha256 {}), which is not in your bundle {bundle_path}.",
+        root.subject, root.sha256
+    );
+    match (same_name, bundle_roots.is_empty()) {
+        (Some(other), _) => message.push_str(&format!(
+            " Your bundle holds a different root with the same name (sha256 {}): the root was \
+             renewed or re-keyed, or something on the path re-signs the traffic.",
+            other.sha256
+        )),
+        (None, false) => message.push_str(&format!(
+            " Your bundle's root{}: {}. Wrong bundle, or a TLS-inspecting proxy.",
+            if bundle_roots.len() == 1 { " is" } else { "s are" },
+            bundle_roots
+                .iter()
+                .map(|c| format!("`{}` (sha256 {})", c.subject, c.sha256))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        (None, true) => message.push_str(" Your bundle holds no root at all."),
+    }
+
+    let mut finding = Finding::new(Code::ChainUntrustedRoot, message)
+        .cert(CertRef::of("untrusted root", root));
+    for other in &bundle_roots {
+        finding = finding.cert(CertRef::of("bundle root", other));
+    }
+    finding
+        .fix(format!(
+            "Compare sha256 {} with the fingerprint your PKI team publishes, out of band (not \
+             over this connection). Never add a root just because a server sent it.",
+            root.sha256
+        ))
+        .fix(format!(
+            "If it is your organisation's root and the bundle is stale: take the root from your \
+             PKI (for Vault, `vault read -field=certificate pki/cert/ca > {}`) and append it: \
+             `cat {} >> {}`.",
+            advice::file_name_for(&root.subject),
+            advice::file_name_for(&root.subject),
+            quote(bundle_path)
+        ))
+        .fix(
+            "If it is not (a TLS-inspecting proxy between you and ISE): exempt the ISE nodes from \
+             inspection; do not trust the proxy's CA for ISE.",
+        )
+        .fix(advice::recheck(input.host_port, bundle_path))
+}
+
+fn self_signed_leaf_finding(input: &ChainInput<'_>, leaf: &Certificate) -> Finding {
+    let message = format!(
+        "The server presents a self-signed certificate `{}` (sha256 {}), not one issued by your \
+         CA. No CA bundle validates it.",
+        leaf.subject, leaf.sha256
+    );
+    let dataconnect = input.host_port.ends_with(":2484");
+
+    let mut finding = Finding::new(Code::ChainSelfSignedLeaf, message)
+        .cert(CertRef::of("self-signed leaf", leaf));
+    if dataconnect {
+        finding = finding.fix(
+            "DataConnect (2484) on ISE 3.2 and older uses its own self-signed certificate: \
+             export it from ISE (Administration > System > Settings > DataConnect > Export) and \
+             pin it by its SHA-256 fingerprint instead of trusting it as a CA.",
+        );
+    }
+    finding
+        .fix(format!(
+            "Issue a certificate for {} from your CA: in ISE, {} > Generate (usage Admin for \
+             9060/443), sign it with your issuing CA, then bind it in {ISE_SYSTEM}.",
+            input.host,
+            advice::ISE_CSR
+        ))
+        .fix(format!("Re-check: `ise-doctor check {}`.", input.host_port))
+}
+
+/// Checks on how the server serves its chain: order, duplicates, roots, strangers.
+fn served(input: &ChainInput<'_>, path: &ChainPath, now: Moment) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let presented = input.presented;
+    let on_path = |i: usize| path.links.iter().any(|l| l.presented_at == Some(i));
+
+    let order: Vec<usize> = path.links.iter().filter_map(|l| l.presented_at).collect();
+    if order.windows(2).any(|w| w[0] > w[1]) {
+        findings.push(wrong_order(input, &order));
+    }
+
+    for (i, cert) in presented.iter().enumerate() {
+        if let Some(first) = presented[..i].iter().position(|c| c == cert) {
+            findings.push(
+                Finding::new(
+                    Code::ChainDuplicateCert,
+                    format!(
+                        "The server sends `{}` twice (positions {} and {}).",
+                        cert.subject, first, i
+                    ),
+                )
+                .cert(CertRef::of("duplicate", cert))
+                .fix(format!(
+                    "Nothing breaks; to tidy up, remove the duplicate CA from {ISE_TRUSTED} \
+                     (or from the server's chain file) and re-bind the certificate."
+                )),
+            );
+            continue;
+        }
+        if i == 0 {
+            continue;
+        }
+
+        let untrusted_end = matches!(path.end, PathEnd::UntrustedRoot)
+            && path.links.last().is_some_and(|l| l.presented_at == Some(i));
+        if on_path(i) {
+            let link = path.links.iter().find(|l| l.presented_at == Some(i));
+            if link.is_some_and(|l| l.self_signed) && !untrusted_end {
+                findings.push(root_sent(cert, i));
+            }
+            continue;
+        }
+        findings.extend(off_path(input, path, (cert, i), now));
+    }
+
+    findings
+}
+
+fn wrong_order(input: &ChainInput<'_>, order: &[usize]) -> Finding {
+    let names: Vec<String> =
+        order.iter().map(|&i| format!("[{i}] `{}`", input.presented[i].short_name())).collect();
+    Finding::new(
+        Code::ChainWrongOrder,
+        format!(
+            "The server sends its chain out of issuing order; the issuing order is {}.",
+            names.join(" → ")
+        ),
+    )
+    .fix(format!(
+        "ISE builds the chain it sends from {ISE_TRUSTED}: remove stale copies of these CAs and \
+         re-import them, then re-bind the system certificate in {ISE_SYSTEM}."
+    ))
+    .fix("For a server fed a chain file: `cat leaf.pem issuing-ca.pem > fullchain.pem` (leaf first, each certificate followed by its issuer).")
+}
+
+fn root_sent(cert: &Certificate, position: usize) -> Finding {
+    Finding::new(
+        Code::ChainRootSent,
+        format!(
+            "The server sends the root `{}` at position {position}. Clients never trust a root \
+             because a server sent it; it only adds bytes.",
+            cert.subject
+        ),
+    )
+    .cert(CertRef::of("root", cert))
+    .fix("No action needed. Clients still need this root in their own bundle.")
+}
+
+fn off_path(
+    input: &ChainInput<'_>,
+    path: &ChainPath,
+    (cert, position): (&Certificate, usize),
+    now: Moment,
+) -> Option<Finding> {
+    let twin = path
+        .links
+        .iter()
+        .find(|l| l.cert.subject_raw == cert.subject_raw && l.cert.public_key == cert.public_key);
+    // Another certificate for the same CA key (a cross-certificate or a re-issue) is
+    // harmless while valid, and a trap for old clients once expired.
+    if twin.is_some() && cert.not_after >= now {
+        return None;
+    }
+
+    let stale = path.near_misses.iter().any(|m| &m.cert == cert)
+        || path.links.iter().any(|l| l.cert.issuer_name_is(cert));
+    let why = if let Some(twin) = twin {
+        format!(
+            "another certificate for the CA `{}` that expired on {} while the path uses the copy \
+             valid until {}; old clients (OpenSSL 1.0.2) may pick the expired one",
+            twin.cert.subject,
+            cert.not_after.date(),
+            twin.cert.not_after.date()
+        )
+    } else if stale {
+        "it carries the name of an issuer on the path but a different key: a stale CA from \
+         before a renewal, or a foreign one"
+            .to_string()
+    } else {
+        "it is not part of the leaf's chain".to_string()
+    };
+
+    Some(
+        Finding::new(
+            Code::ChainUnrelatedCert,
+            format!(
+                "The server sends `{}` (sha256 {}) at position {position}, but {why}.",
+                cert.subject, cert.sha256
+            ),
+        )
+        .cert(CertRef::of("unrelated", cert))
+        .fix(format!(
+            "In ISE, delete this certificate (sha256 {}) from {ISE_TRUSTED} if nothing else uses \
+             it, then re-bind the system certificate in {ISE_SYSTEM}.",
+            cert.sha256
+        ))
+        .fix(format!("Verify what the server sends: `ise-doctor chain {}`.", input.host_port)),
+    )
+}
