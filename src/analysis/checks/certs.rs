@@ -33,10 +33,10 @@ pub fn check(input: &ChainInput<'_>, path: &ChainPath, policy: &Policy) -> Vec<F
     }
 
     let leaf = &path.links[0].cert;
-    if let Some(purposes) = &leaf.extended_key_usage {
-        if !purposes.iter().any(|p| p == "serverAuth") {
-            findings.push(missing_server_auth(input, leaf, purposes));
-        }
+    if let Some(purposes) = &leaf.extended_key_usage
+        && !purposes.iter().any(|p| p == "serverAuth")
+    {
+        findings.push(missing_server_auth(input, leaf, purposes));
     }
     if let NameMatch::Mismatch { cn_only } = match_host(input.host, leaf) {
         findings.push(name_mismatch(input, leaf, cn_only));
@@ -231,13 +231,13 @@ fn name_mismatch(
     let ip_host = input.host.parse::<std::net::IpAddr>().is_ok();
 
     let mut finding = Finding::new(Code::NameMismatch, message).cert(CertRef::of("leaf", leaf));
-    if let Some(name) = names.iter().find_map(|n| n.strip_prefix("DNS:")) {
-        if ip_host || !name.starts_with('*') {
-            finding = finding.fix(format!(
-                "Connect by a name the certificate carries, e.g. `{name}` (use `--resolve \
-                 {name}:PORT:ADDR` to test an address under that name)."
-            ));
-        }
+    if let Some(name) = names.iter().find_map(|n| n.strip_prefix("DNS:"))
+        && (ip_host || !name.starts_with('*'))
+    {
+        finding = finding.fix(format!(
+            "Connect by a name the certificate carries, e.g. `{name}` (use `--resolve \
+             {name}:PORT:ADDR` to test an address under that name)."
+        ));
     }
     finding.fix(format!(
         "Or re-issue the certificate with `{}` as a subjectAltName ({}: {ISE_CSR} > Generate, \
