@@ -15,6 +15,7 @@ pub mod cli;
 pub mod cmd;
 pub mod findings;
 pub mod input;
+pub mod log;
 pub mod model;
 pub mod probe;
 pub mod report;

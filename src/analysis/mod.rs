@@ -34,7 +34,8 @@ pub struct Policy {
 pub struct ChainInput<'a> {
     /// The name the client uses: SNI and the name check.
     pub host: &'a str,
-    /// `host:port` as a user would type it in a re-check command.
+    /// The target as a user would type it in a re-check command (`host:port`, plus
+    /// `--resolve` when the address was overridden).
     pub host_port: &'a str,
     pub presented: &'a [Certificate],
     pub bundle: &'a Bundle,
@@ -89,7 +90,7 @@ pub fn diagnose_target(
     let mut findings = checks::probe::check(target, outcome);
 
     let chain = (!outcome.presented.is_empty()).then(|| {
-        let host_port = format!("{}:{}", target.host, target.port);
+        let host_port = target.command_args();
         let input = ChainInput {
             host: &target.host,
             host_port: &host_port,
@@ -117,4 +118,20 @@ pub fn diagnose_bundle(bundle: &Bundle, policy: &Policy) -> Vec<Finding> {
 /// Most severe first; within a severity, in registry order (most specific codes first).
 fn rank(findings: &mut [Finding]) {
     findings.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.code));
+}
+
+/// For each bundle certificate, the index of the bundle certificate that issued it (its
+/// own index for a self-signed root), so reports can show how the bundle chains.
+pub fn bundle_issuers(bundle: &Bundle) -> Vec<Option<usize>> {
+    bundle
+        .certs
+        .iter()
+        .enumerate()
+        .map(|(i, cert)| {
+            if signature::is_self_signed(cert) {
+                return Some(i);
+            }
+            bundle.certs.iter().position(|issuer| signature::issued(issuer, cert))
+        })
+        .collect()
 }

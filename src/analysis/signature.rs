@@ -77,3 +77,20 @@ fn candidates(
         _ => Vec::new(),
     }
 }
+
+/// True when the certificate names itself as issuer and its own key verifies it (or the
+/// algorithm cannot be checked and the key identifiers agree).
+pub fn is_self_signed(cert: &Certificate) -> bool {
+    cert.names_itself_as_issuer()
+        && cert.key_ids_allow_issuer(cert)
+        && check(cert, cert) != SignatureCheck::Invalid
+}
+
+/// True when `issuer` issued `child`: names and key identifiers match and the signature
+/// verifies (or cannot be checked).
+pub fn issued(issuer: &Certificate, child: &Certificate) -> bool {
+    issuer != child
+        && child.issuer_name_is(issuer)
+        && child.key_ids_allow_issuer(issuer)
+        && check(child, issuer) != SignatureCheck::Invalid
+}

@@ -1,2 +1,134 @@
-//! (being written)
-pub fn main() -> i32 { 0 }
+//! Running subcommands: `main` parses, validates, dispatches and maps the outcome to the
+//! exit code. One file per subcommand; each returns a [`crate::report::Report`] or a
+//! [`Failure`] (the job could not be done: exit 3).
+
+pub mod bundle;
+pub mod chain;
+pub mod check;
+pub mod codes;
+pub mod demo;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use crate::cli::{Cli, Command, Format, Plan};
+use crate::report::human::Human;
+use crate::report::json::{self, Json};
+use crate::report::paint::Paint;
+use crate::report::{Renderer, Report};
+
+/// Exit code when the check could not be performed.
+pub const EXIT_UNABLE: i32 = 3;
+
+/// Why a run could not be performed, naming the file or flag concerned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    pub subject: Option<String>,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>, subject: Option<String>) -> Failure {
+        Failure { message: message.into(), subject }
+    }
+}
+
+/// The whole program: returns the process exit code.
+pub fn main() -> i32 {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let json = wants_json(&args);
+
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e, json),
+    };
+    let plan = match Plan::from_cli(cli, std::env::var("NO_COLOR").ok()) {
+        Ok(plan) => plan,
+        Err(e) => return fail(&Failure::new(e.message, e.subject), json),
+    };
+    crate::log::set_verbosity(plan.verbose);
+
+    match run(&plan) {
+        Ok(Outcome::Report(report)) => emit(&plan, &report),
+        Ok(Outcome::Done(code)) => code,
+        Err(failure) => fail(&failure, plan.format == Format::Json),
+    }
+}
+
+/// What a subcommand produced.
+pub enum Outcome {
+    /// A report to render; the exit code follows from its status.
+    Report(Report),
+    /// Output already written (`chain --pem`, `codes`, `demo`); the exit code to use.
+    Done(i32),
+}
+
+fn run(plan: &Plan) -> Result<Outcome, Failure> {
+    match &plan.command {
+        Command::Check { targets, ca, probe } => {
+            check::run(plan, targets, ca, probe).map(Outcome::Report)
+        }
+        Command::Chain { target, ca, pem, probe } => chain::run(plan, target, ca.as_deref(), *pem, probe),
+        Command::Bundle { file } => bundle::run(plan, file).map(Outcome::Report),
+        Command::Demo => demo::run(plan),
+        Command::Codes { markdown } => codes::run(plan, *markdown),
+    }
+}
+
+/// Renders a report on stdout and returns its exit code. A closed pipe is not an error.
+pub fn emit(plan: &Plan, report: &Report) -> i32 {
+    let code = report.status().exit_code();
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let written = match plan.format {
+        Format::Json => Json.render(report, &mut out),
+        Format::Human => {
+            let detail = matches!(plan.command, Command::Bundle { .. } | Command::Chain { .. });
+            Human { paint: Paint { enabled: plan.color }, detail }.render(report, &mut out)
+        }
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => code,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => code,
+        Err(e) => {
+            eprintln!("ise-doctor: error: cannot write the report: {e}");
+            EXIT_UNABLE
+        }
+    }
+}
+
+fn fail(failure: &Failure, json: bool) -> i32 {
+    if json {
+        let _ = json::render_error(&failure.message, failure.subject.as_deref(), &mut io::stdout());
+    }
+    eprintln!("ise-doctor: error: {}", failure.message);
+    EXIT_UNABLE
+}
+
+fn clap_error(e: clap::Error, json: bool) -> i32 {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            0
+        }
+        _ => {
+            let message = e.kind().as_str().unwrap_or("invalid arguments").to_string();
+            let detail = e.render().to_string();
+            if json {
+                let first = detail.lines().next().unwrap_or(&message).trim_start_matches("error: ");
+                let _ = json::render_error(first, None, &mut io::stdout());
+            }
+            let _ = e.print();
+            EXIT_UNABLE
+        }
+    }
+}
+
+/// True when the raw arguments ask for JSON, so that even a parse error is JSON.
+fn wants_json(args: &[OsString]) -> bool {
+    args.windows(2).any(|w| w[0] == "--format" && w[1] == "json")
+        || args.iter().any(|a| a == "--format=json")
+}

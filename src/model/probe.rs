@@ -19,6 +19,19 @@ pub struct TargetSpec {
     pub service: Option<String>,
 }
 
+impl TargetSpec {
+    /// The arguments that address this target again on a command line, e.g.
+    /// `ise-01.example.net:9060 --resolve ise-01.example.net:9060:10.0.0.5`.
+    pub fn command_args(&self) -> String {
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        match self.connect_to {
+            Some(addr) if addr.is_ipv6() => format!("{host}:{p} --resolve {host}:{p}:[{addr}]", p = self.port),
+            Some(addr) => format!("{host}:{p} --resolve {host}:{p}:{addr}", p = self.port),
+            None => format!("{host}:{}", self.port),
+        }
+    }
+}
+
 /// The CA names a server listed in its CertificateRequest.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ClientAuthRequest {

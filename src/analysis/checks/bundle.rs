@@ -7,7 +7,7 @@
 
 use crate::analysis::Policy;
 use crate::analysis::advice::quote;
-use crate::analysis::signature::{self, SignatureCheck};
+use crate::analysis::signature;
 use crate::findings::{CertRef, Code, Finding};
 use crate::model::{Bundle, BundleDefect, Certificate};
 
@@ -32,38 +32,25 @@ pub fn check(bundle: &Bundle, policy: &Policy) -> Vec<Finding> {
         if policy.now > cert.not_after {
             findings.push(expired(cert, &path));
         }
-        let v1_root = cert.version == 1 && is_root(cert);
+        let v1_root = cert.version == 1 && signature::is_self_signed(cert);
         if !cert.is_ca() && !v1_root {
             findings.push(not_ca(cert, &path));
         }
     }
 
     let cas: Vec<&Certificate> = bundle.certs.iter().filter(|c| c.is_ca()).collect();
-    let has_root = bundle.certs.iter().any(is_root);
+    let has_root = bundle.certs.iter().any(signature::is_self_signed);
     if !has_root && !cas.is_empty() {
         findings.push(no_root(&cas, &path));
     } else if has_root {
         findings.extend(
             cas.iter()
-                .filter(|c| !is_root(c) && !bundle.certs.iter().any(|i| issues(i, c)))
+                .filter(|c| !signature::is_self_signed(c) && !bundle.certs.iter().any(|i| signature::issued(i, c)))
                 .map(|c| incomplete(c, &path)),
         );
     }
 
     findings
-}
-
-/// True when the certificate signed itself.
-fn is_root(cert: &Certificate) -> bool {
-    cert.names_itself_as_issuer() && signature::check(cert, cert) != SignatureCheck::Invalid
-}
-
-/// True when `issuer` signed `child`.
-fn issues(issuer: &Certificate, child: &Certificate) -> bool {
-    issuer != child
-        && child.issuer_name_is(issuer)
-        && child.key_ids_allow_issuer(issuer)
-        && signature::check(child, issuer) != SignatureCheck::Invalid
 }
 
 fn defect(defect: &BundleDefect, path: &str) -> Option<Finding> {

@@ -1,0 +1,130 @@
+//! Raw flags as clap parses them. Nothing outside `cli` reads these types: they are
+//! turned into a [`super::Plan`] once.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A certificate-chain doctor for Cisco ISE: captures the chain each ISE service
+/// presents, compares it with your CA bundle, and tells you exactly what to fix.
+#[derive(Debug, Parser)]
+#[command(name = "ise-doctor", version, propagate_version = true)]
+#[command(after_help = "Exit codes: 0 healthy, 1 warnings only, 2 at least one error, \
+                        3 the check could not be performed.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: CommandArgs,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    pub format: FormatArg,
+
+    /// When to colour the human report (NO_COLOR is honoured with `auto`).
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+
+    /// Warn about certificates with fewer than this many days left.
+    #[arg(long, global = true, default_value_t = 30, value_name = "DAYS")]
+    pub warn_days: u32,
+
+    /// Judge validity at this time instead of now (RFC 3339, e.g. 2027-06-01T00:00:00Z).
+    #[arg(long, global = true, value_name = "TIME")]
+    pub at: Option<String>,
+
+    /// Log decisions to stderr (SNI, addresses, timings).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommandArgs {
+    /// Probe ISE services and diagnose their chains against a CA bundle.
+    Check(CheckArgs),
+    /// Show the chain a server presents (like `openssl s_client -showcerts`).
+    Chain(ChainArgs),
+    /// Inspect a CA bundle offline (like `openssl crl2pkcs7 | openssl pkcs7 -print_certs`).
+    Bundle(BundleArgs),
+    /// Start a simulated ISE on loopback and run `check` against it.
+    Demo,
+    /// List every finding code with its severity and meaning.
+    Codes(CodesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Connect HOST:PORT to ADDR instead of resolving HOST; SNI and name checks still use
+    /// HOST (curl's --resolve). Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+
+    /// Seconds allowed per target for connect and TLS handshake.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// `host:port`, or `host` for ERS (9060) and the API port (443).
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// The CA bundle your clients use (PEM or DER).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<std::path::PathBuf>,
+
+    /// How many targets to probe at once.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub concurrency: usize,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ChainArgs {
+    /// `host:port` (port defaults to 443).
+    #[arg(value_name = "HOST[:PORT]")]
+    pub target: String,
+
+    /// Also judge trust against this CA bundle, as `check` does.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<std::path::PathBuf>,
+
+    /// Write the presented certificates as PEM to stdout, nothing else.
+    #[arg(long)]
+    pub pem: bool,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// The CA bundle file (PEM, DER or PKCS#7).
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CodesArgs {
+    /// Print the list as the Markdown table of docs/codes.md.
+    #[arg(long)]
+    pub markdown: bool,
+}

@@ -1,0 +1,345 @@
+//! The human renderer: a doctor's report. Per target a verdict line, the issuing path
+//! as a tree with days to expiry, then each finding with its numbered fix steps; the
+//! bundle in one line (or, for `bundle`, certificate by certificate); a summary last.
+
+use std::io::{self, Write};
+
+use super::paint::Paint;
+use super::{BundleReport, Renderer, Report, TargetReport};
+use crate::analysis::{PathCert, PathEnd};
+use crate::findings::{Finding, Status};
+use crate::model::{BundleSource, Certificate};
+
+/// Text report; `detail` lists every certificate (for `bundle` and `chain`).
+pub struct Human {
+    pub paint: Paint,
+    pub detail: bool,
+}
+
+const WIDTH: usize = 100;
+
+impl Renderer for Human {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        if let Some(bundle) = &report.bundle {
+            self.bundle_header(report, bundle, out)?;
+        }
+
+        for target in &report.targets {
+            writeln!(out)?;
+            self.target(report, target, out)?;
+        }
+
+        if let Some(bundle) = &report.bundle
+            && !bundle.findings.is_empty()
+        {
+            writeln!(out)?;
+            writeln!(out, "{}", self.paint.bold("Bundle findings"))?;
+            for finding in &bundle.findings {
+                self.finding(finding, out)?;
+            }
+        }
+
+        writeln!(out)?;
+        self.summary(report, out)
+    }
+}
+
+impl Human {
+    fn bundle_header(&self, report: &Report, b: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
+        let p = &self.paint;
+        let count = b.bundle.certs.len();
+        let names: Vec<String> = b
+            .bundle
+            .certs
+            .iter()
+            .map(|c| format!("{} ({})", c.short_name(), kind(c)))
+            .collect();
+        let what = match &b.bundle.source {
+            BundleSource::File(path) => format!("bundle {path}"),
+            BundleSource::SystemStore(path) => format!("system trust store {path}"),
+            BundleSource::None => "no bundle (trust not judged; pass --ca to judge it)".to_string(),
+        };
+        if matches!(b.bundle.source, BundleSource::None) {
+            return writeln!(out, "{}", p.dim(&what));
+        }
+
+        let listed = if count <= 4 { format!(": {}", names.join(", ")) } else { String::new() };
+        writeln!(
+            out,
+            "{} {} — {count} certificate{}{listed}",
+            p.status(b.status, &format!("[{}]", b.status.as_str())),
+            p.bold(&what),
+            plural(count),
+        )?;
+
+        if self.detail {
+            for (i, cert) in b.bundle.certs.iter().enumerate() {
+                writeln!(out)?;
+                self.cert_detail(&format!("#{}", i + 1), cert, report, out)?;
+                let chained = match b.issuers[i] {
+                    Some(j) if j == i => "self-signed root".to_string(),
+                    Some(j) => format!("issued by #{}", j + 1),
+                    None if is_root(cert) => "self-signed root".to_string(),
+                    None => format!("issuer `{}` is not in this bundle", cert.issuer),
+                };
+                writeln!(out, "      {:<9} {}", "chains", chained)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn target(&self, report: &Report, t: &TargetReport, out: &mut dyn Write) -> io::Result<()> {
+        let p = &self.paint;
+        let status = t.diagnosis.status;
+        let mark = match status {
+            Status::Ok => "✔ OK     ",
+            Status::Warning => "▲ WARNING",
+            Status::Error => "✘ ERROR  ",
+        };
+        let mut line = format!("{} {}", p.status(status, mark), p.bold(&t.spec.label));
+        if let Some(service) = &t.spec.service {
+            line.push_str(&format!("  {service}"));
+        }
+        let mut facts = Vec::new();
+        facts.extend(t.outcome.tls_version.clone());
+        facts.extend(t.outcome.cipher.clone());
+        if let Some(address) = &t.outcome.address {
+            facts.push(format!("via {address}"));
+        }
+        if !facts.is_empty() {
+            line.push_str(&format!("  {}", p.dim(&facts.join(" · "))));
+        }
+        writeln!(out, "{line}")?;
+
+        if let Some(chain) = &t.diagnosis.chain {
+            if let Some(path) = &chain.path {
+                self.path_tree(report, t, &path.links, &path.end, out)?;
+            }
+            if let Some(verdict) = &chain.verdict {
+                let text = match (&verdict.ok, &verdict.error) {
+                    (true, _) => p.green("accepted"),
+                    (false, Some(e)) => p.red(&format!("rejected ({e})")),
+                    (false, None) => p.red("rejected"),
+                };
+                writeln!(out, "    {} {text}", p.dim("rustls/webpki:"))?;
+            }
+        }
+        if let Some(req) = &t.outcome.client_auth {
+            let cas = if req.acceptable_cas.is_empty() {
+                "any CA (none listed)".to_string()
+            } else {
+                req.acceptable_cas.join("; ")
+            };
+            writeln!(out, "    {} {cas}", p.dim("client certificate requested, accepted CAs:"))?;
+        }
+
+        for finding in &t.diagnosis.findings {
+            self.finding(finding, out)?;
+        }
+        Ok(())
+    }
+
+    fn path_tree(
+        &self,
+        report: &Report,
+        t: &TargetReport,
+        links: &[PathCert],
+        end: &PathEnd,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let p = &self.paint;
+        let anchor = match end {
+            PathEnd::Anchored { anchor } => Some(*anchor),
+            _ => None,
+        };
+
+        for (depth, link) in links.iter().enumerate() {
+            let indent = "    ".to_string() + &"   ".repeat(depth.saturating_sub(1));
+            let branch = if depth == 0 { "" } else { "└─ " };
+            let place = match (link.presented_at, link.bundle_at) {
+                (Some(i), Some(_)) => format!("[{i}] sent, in bundle"),
+                (Some(i), None) => format!("[{i}] sent"),
+                (None, Some(j)) => format!("bundle #{}", j + 1),
+                (None, None) => String::new(),
+            };
+            let mut tags = vec![place];
+            if anchor == Some(depth) {
+                tags.push(p.green("trust anchor"));
+            }
+            if link.self_signed {
+                tags.push("root".to_string());
+            }
+            let days = report.checked_at.days_until(link.cert.not_after);
+            let expiry = p.days_left(
+                days,
+                report.warn_days,
+                &format!("expires {} ({days} days)", link.cert.not_after.date()),
+            );
+            writeln!(
+                out,
+                "{indent}{branch}{}  {}  {}",
+                link.cert.subject,
+                p.dim(&tags.join(", ")),
+                expiry
+            )?;
+            if self.detail {
+                let pad = format!("{indent}   ");
+                writeln!(out, "{pad}{}", p.dim(&format!("sha256 {}", link.cert.sha256)))?;
+                writeln!(out, "{pad}{}", p.dim(&format!("{}, {}", link.cert.key, link.cert.signature_algorithm)))?;
+            }
+        }
+
+        let indent = "    ".to_string() + &"   ".repeat(links.len().saturating_sub(1));
+        match end {
+            PathEnd::MissingIssuer { subject, key_id, .. } => {
+                let id = key_id.as_deref().map(|k| format!(" (key id {k})")).unwrap_or_default();
+                writeln!(out, "{indent}└─ {}", p.red(&format!("missing: {subject}{id}")))?;
+            }
+            PathEnd::UntrustedRoot if t.diagnosis.chain.as_ref().is_some_and(|c| c.verdict.is_some()) => {
+                writeln!(out, "{indent}   {}", p.red("(root not in your bundle)"))?;
+            }
+            _ => {}
+        }
+
+        for (i, cert) in t.outcome.presented.iter().enumerate() {
+            if !links.iter().any(|l| l.presented_at == Some(i)) {
+                writeln!(out, "    {}", p.dim(&format!("also sent: [{i}] {} (not on the path)", cert.subject)))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn cert_detail(&self, label: &str, cert: &Certificate, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let p = &self.paint;
+        let days = report.checked_at.days_until(cert.not_after);
+        writeln!(out, "  {} {}", p.bold(label), p.bold(&cert.subject))?;
+        let rows = [
+            ("issuer", cert.issuer.clone()),
+            ("serial", cert.serial.clone()),
+            (
+                "valid",
+                format!(
+                    "{} → {} ({})",
+                    cert.not_before.date(),
+                    cert.not_after.date(),
+                    p.days_left(days, report.warn_days, &format!("{days} days left"))
+                ),
+            ),
+            ("sha256", cert.sha256.clone()),
+            ("key", format!("{}, signed {}", cert.key, cert.signature_algorithm)),
+            ("CA", if cert.is_ca() { "yes".to_string() } else { "no".to_string() }),
+        ];
+        for (name, value) in rows {
+            writeln!(out, "      {name:<9} {value}")?;
+        }
+        if !cert.san.is_empty() {
+            let san: Vec<String> = cert.san.iter().map(ToString::to_string).collect();
+            writeln!(out, "      {:<9} {}", "SAN", san.join(", "))?;
+        }
+        Ok(())
+    }
+
+    fn finding(&self, f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+        let p = &self.paint;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "  {} {}",
+            p.severity(f.severity, &format!("{}:", f.severity.as_str())),
+            p.bold(f.code.as_str())
+        )?;
+        for line in wrap(&f.message, WIDTH - 4) {
+            writeln!(out, "    {line}")?;
+        }
+        for cert in &f.certificates {
+            let id = match (&cert.sha256, &cert.key_id) {
+                (Some(sha), _) => format!("sha256 {sha}"),
+                (None, Some(key)) => format!("key id {key}"),
+                (None, None) => String::new(),
+            };
+            writeln!(out, "    {} {} {}", p.dim(&format!("· {}:", cert.role)), cert.subject, p.dim(&id))?;
+        }
+        if !f.fix.is_empty() {
+            writeln!(out, "    {}", p.bold("fix:"))?;
+            for (i, step) in f.fix.iter().enumerate() {
+                let mut lines = wrap(step, WIDTH - 9).into_iter();
+                if let Some(first) = lines.next() {
+                    writeln!(out, "    {:>2}. {first}", i + 1)?;
+                }
+                for line in lines {
+                    writeln!(out, "        {line}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn summary(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let p = &self.paint;
+        let s = report.summary();
+        let status = report.status();
+        let mut parts = Vec::new();
+        if s.targets > 0 {
+            parts.push(format!(
+                "{} target{}: {} ok, {} warning{}, {} error{}",
+                s.targets,
+                plural(s.targets),
+                s.ok,
+                s.warnings,
+                plural(s.warnings),
+                s.errors,
+                plural(s.errors)
+            ));
+        }
+        if let Some(b) = &report.bundle
+            && b.bundle.source.path().is_some()
+        {
+            parts.push(format!("bundle {}", b.status.as_str()));
+        }
+        writeln!(
+            out,
+            "{} {} {}",
+            p.status(status, &format!("{}.", status.as_str().to_uppercase())),
+            parts.join("; "),
+            p.dim(&format!("(exit {})", s.exit_code))
+        )
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn is_root(cert: &Certificate) -> bool {
+    crate::analysis::signature::is_self_signed(cert)
+}
+
+fn kind(cert: &Certificate) -> &'static str {
+    if is_root(cert) {
+        "root"
+    } else if cert.is_ca() {
+        "intermediate"
+    } else {
+        "not a CA"
+    }
+}
+
+/// Greedy word wrap; words longer than the width stay whole.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
