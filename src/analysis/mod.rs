@@ -37,6 +37,7 @@ pub struct ChainInput<'a> {
     /// The target as a user would type it in a re-check command (`host:port`, plus
     /// `--resolve` when the address was overridden).
     pub host_port: &'a str,
+    pub port: u16,
     pub presented: &'a [Certificate],
     pub bundle: &'a Bundle,
 }
@@ -94,6 +95,7 @@ pub fn diagnose_target(
         let input = ChainInput {
             host: &target.host,
             host_port: &host_port,
+            port: target.port,
             presented: &outcome.presented,
             bundle,
         };

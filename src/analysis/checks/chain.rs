@@ -244,7 +244,7 @@ fn self_signed_leaf_finding(input: &ChainInput<'_>, leaf: &Certificate) -> Findi
          CA. No CA bundle validates it.",
         leaf.subject, leaf.sha256
     );
-    let dataconnect = input.host_port.ends_with(":2484");
+    let dataconnect = input.port == 2484;
 
     let mut finding = Finding::new(Code::ChainSelfSignedLeaf, message)
         .cert(CertRef::of("self-signed leaf", leaf));
