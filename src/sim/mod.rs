@@ -1,1 +1,14 @@
-//! (being written)
+//! Simulated PKIs and servers on loopback, for `ise-doctor demo` and the tests.
+//!
+//! [`pki`] generates certificate chains with every defect the diagnosis recognises;
+//! [`server`] serves them (or misbehaves) on `127.0.0.1`. Nothing here touches any
+//! address other than loopback.
+
+pub mod pki;
+pub mod server;
+
+pub use pki::{Issued, KeyAlg, LeafEku, LeafSpec, Pki, PkiBuilder, Validity};
+pub use server::{
+    Behavior, BackgroundServer, ClientAuth, ServerHandle, TlsSpec, Versions, spawn_background,
+    start,
+};
