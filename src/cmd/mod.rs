@@ -85,10 +85,7 @@ pub fn emit(plan: &Plan, report: &Report) -> i32 {
     let mut out = stdout.lock();
     let written = match plan.format {
         Format::Json => Json.render(report, &mut out),
-        Format::Human => {
-            let detail = matches!(plan.command, Command::Bundle { .. } | Command::Chain { .. });
-            Human { paint: Paint { enabled: plan.color }, detail }.render(report, &mut out)
-        }
+        Format::Human => Human { paint: Paint { enabled: plan.color } }.render(report, &mut out),
     };
     match written.and_then(|()| out.flush()) {
         Ok(()) => code,

@@ -10,10 +10,10 @@ use crate::analysis::{PathCert, PathEnd};
 use crate::findings::{Finding, Status};
 use crate::model::{BundleSource, Certificate};
 
-/// Text report; `detail` lists every certificate (for `bundle` and `chain`).
+/// Text report. `bundle` lists every bundle certificate in detail; `chain` adds
+/// fingerprints and keys to the presented chain.
 pub struct Human {
     pub paint: Paint,
-    pub detail: bool,
 }
 
 const WIDTH: usize = 100;
@@ -72,7 +72,7 @@ impl Human {
             plural(count),
         )?;
 
-        if self.detail {
+        if report.command == "bundle" {
             for (i, cert) in b.bundle.certs.iter().enumerate() {
                 writeln!(out)?;
                 self.cert_detail(&format!("#{}", i + 1), cert, report, out)?;
@@ -182,7 +182,7 @@ impl Human {
                 p.dim(&tags.join(", ")),
                 expiry
             )?;
-            if self.detail {
+            if report.command == "chain" {
                 let pad = format!("{indent}   ");
                 writeln!(out, "{pad}{}", p.dim(&format!("sha256 {}", link.cert.sha256)))?;
                 writeln!(out, "{pad}{}", p.dim(&format!("{}, {}", link.cert.key, link.cert.signature_algorithm)))?;
