@@ -1,1 +1,211 @@
-//! (being written)
+//! Reading CA bundles: a file (or its bytes) becomes a [`Bundle`] of certificates plus the
+//! [`BundleDefect`]s of the file itself.
+//!
+//! [`load_bundle`] is the only function here that touches the file system; it checks the
+//! path, caps the size and hands the bytes to [`parse_bundle`], which is pure. Accepted:
+//! PEM (LF, CRLF or CR endings, a UTF-8 BOM, text around the blocks, `CERTIFICATE`,
+//! `X509 CERTIFICATE`, `TRUSTED CERTIFICATE` and `PKCS7` blocks), one or several DER
+//! certificates, and DER PKCS#7 (`.p7b`). The reader is lenient — it reads every
+//! certificate it can — and each defect says what OpenSSL-based clients would not see
+//! (see [`pem`] for what was measured). A defect's `index` is the 1-based block number in
+//! the file and its `line` the line at fault (the BEGIN line unless a later line is).
+//!
+//! Private keys found in a bundle are reported, never decoded or kept; the buffer that
+//! held the file is zeroed once parsed.
+
+mod der;
+mod error;
+mod pem;
+
+#[cfg(test)]
+mod tests;
+
+use std::fs;
+use std::io::Read as _;
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use crate::model::{Bundle, BundleDefect, BundleFormat, BundleSource, Certificate};
+
+pub use error::InputError;
+pub use pem::MAX_BLOCKS;
+
+/// Files larger than this are refused: no real CA bundle comes close (the Mozilla store
+/// is about 220 KiB as PEM).
+pub const MAX_BUNDLE_BYTES: u64 = 16 * 1024 * 1024;
+
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+/// Reads the bundle file at `path`.
+pub fn load_bundle(path: &Path) -> Result<Bundle, InputError> {
+    let unreadable = |source| InputError::Unreadable { path: path.to_path_buf(), source };
+    if is_age_name(path) {
+        return Err(InputError::AgeEncrypted { path: path.to_path_buf() });
+    }
+
+    let metadata = fs::metadata(path).map_err(unreadable)?;
+    if metadata.is_dir() {
+        return Err(InputError::IsDirectory { path: path.to_path_buf() });
+    }
+    if metadata.len() > MAX_BUNDLE_BYTES {
+        let size = metadata.len();
+        return Err(InputError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit: MAX_BUNDLE_BYTES,
+        });
+    }
+
+    // Sized up front so the buffer never reallocates (which would leave an un-zeroed
+    // copy of a private key behind). `take` also bounds pipes and growing files.
+    let capacity = usize::try_from(metadata.len()).unwrap_or(0).saturating_add(1);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(capacity));
+    let file = fs::File::open(path).map_err(unreadable)?;
+    file.take(MAX_BUNDLE_BYTES + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_BUNDLE_BYTES {
+        let size = bytes.len() as u64;
+        return Err(InputError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit: MAX_BUNDLE_BYTES,
+        });
+    }
+
+    if is_age_content(&bytes) {
+        return Err(InputError::AgeEncrypted { path: path.to_path_buf() });
+    }
+
+    let source = BundleSource::File(path.display().to_string());
+    Ok(parse_bundle(&bytes, source))
+}
+
+/// Parses the bytes of a bundle file. Pure: never fails, never does I/O; everything odd
+/// about the bytes ends up in [`Bundle::defects`].
+pub fn parse_bundle(bytes: &[u8], source: BundleSource) -> Bundle {
+    let (text, bom) = match bytes.strip_prefix(UTF8_BOM) {
+        Some(rest) => (rest, true),
+        None => (bytes, false),
+    };
+
+    if text.iter().all(u8::is_ascii_whitespace) {
+        let defects = vec![BundleDefect::Empty { bytes: bytes.len() }];
+        return Bundle { source, format: BundleFormat::Empty, certs: Vec::new(), defects };
+    }
+
+    if pem::looks_like_pem(text) {
+        let outcome = pem::read(text);
+        let mut defects = outcome.defects;
+        if bom {
+            let note = "the file starts with a UTF-8 byte order mark; OpenSSL 3 and Python \
+                        skip it, some other tools do not"
+                .to_string();
+            defects.push(BundleDefect::Cosmetic { note });
+        }
+        return Bundle { source, format: BundleFormat::Pem, certs: outcome.certs, defects };
+    }
+
+    match read_der(bytes) {
+        Some((certs, defects)) => Bundle { source, format: BundleFormat::Der, certs, defects },
+        None => {
+            let reason = unknown_reason(bytes);
+            let defects = vec![BundleDefect::MalformedBlock { index: 1, line: 1, reason }];
+            Bundle { source, format: BundleFormat::Unknown, certs: Vec::new(), defects }
+        }
+    }
+}
+
+/// Reads a binary file of concatenated DER elements: certificates or PKCS#7 bundles.
+/// `None` when the bytes do not start with a well-formed DER SEQUENCE.
+fn read_der(bytes: &[u8]) -> Option<(Vec<Certificate>, Vec<BundleDefect>)> {
+    let (first, _) = der::read_tlv(bytes).ok()?;
+    if first.tag != der::TAG_SEQUENCE {
+        return None;
+    }
+
+    let mut certs = Vec::new();
+    let mut defects = vec![BundleDefect::Der];
+    let mut rest = bytes;
+    let mut index = 0;
+
+    while !rest.is_empty() {
+        index += 1;
+        let offset = bytes.len() - rest.len();
+        let malformed = |reason: String| BundleDefect::MalformedBlock { index, line: 1, reason };
+        if index > MAX_BLOCKS {
+            let reason = format!(
+                "the file holds more than {MAX_BLOCKS} DER elements; element {index} (byte \
+                 {offset}) and everything after it were ignored"
+            );
+            defects.push(malformed(reason));
+            break;
+        }
+
+        let (element, after) = match der::read_tlv(rest) {
+            Ok(read) => read,
+            Err(e) => {
+                let reason = format!(
+                    "DER element {index} at byte {offset}: {e}; the rest of the file \
+                     ({} bytes) was ignored",
+                    rest.len()
+                );
+                defects.push(malformed(reason));
+                break;
+            }
+        };
+        rest = after;
+
+        match der_element(&element) {
+            Ok(found) => certs.extend(found),
+            Err(e) => defects.push(malformed(format!("DER element {index} at byte {offset}: {e}"))),
+        }
+    }
+
+    Some((certs, defects))
+}
+
+/// The certificates of one top-level DER element.
+fn der_element(element: &der::Tlv<'_>) -> Result<Vec<Certificate>, String> {
+    if !der::is_pkcs7(element) {
+        let cert = Certificate::from_der(element.whole).map_err(|e| e.to_string())?;
+        return Ok(vec![cert]);
+    }
+
+    let slices = der::pkcs7_certificates(element.whole)?;
+    if slices.is_empty() {
+        return Err("the PKCS#7 holds no certificates".to_string());
+    }
+
+    let mut certs = Vec::with_capacity(slices.len());
+    for (n, slice) in slices.iter().enumerate() {
+        let cert = Certificate::from_der(slice)
+            .map_err(|e| format!("certificate {} inside the PKCS#7: {e}", n + 1))?;
+        certs.push(cert);
+    }
+    Ok(certs)
+}
+
+/// Why bytes that are neither PEM nor DER are not a bundle.
+fn unknown_reason(bytes: &[u8]) -> String {
+    let kind = if std::str::from_utf8(bytes).is_ok() { "text" } else { "binary data" };
+    let der_hint = match der::read_tlv(bytes) {
+        Err(e) if bytes.first() == Some(&der::TAG_SEQUENCE) => {
+            format!(" (it starts like DER, but {e})")
+        }
+        _ => String::new(),
+    };
+    format!(
+        "the file ({} bytes of {kind}) is neither PEM (no `-----BEGIN` line) nor DER{der_hint}; \
+         it holds no certificate — check that --ca names a CA bundle",
+        bytes.len()
+    )
+}
+
+fn is_age_name(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("age"))
+}
+
+/// The binary and the armored age headers.
+fn is_age_content(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"age-encryption.org/") || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE")
+}
