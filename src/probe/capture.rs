@@ -128,7 +128,10 @@ impl ResolvesClientCert for RecordingResolver {
         root_hint_subjects: &[&[u8]],
         _sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
-        let names = root_hint_subjects.iter().map(|der| name_text(der)).collect();
+        let names = root_hint_subjects
+            .iter()
+            .map(|der| name_text(der))
+            .collect();
         self.shared.lock().client_auth = Some(names);
         None
     }

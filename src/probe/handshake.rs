@@ -202,7 +202,12 @@ pub(super) fn excerpt(bytes: &[u8]) -> String {
         return String::from_utf8_lossy(line).into_owned();
     }
 
-    bytes.iter().take(32).flat_map(|&b| std::ascii::escape_default(b)).map(char::from).collect()
+    bytes
+        .iter()
+        .take(32)
+        .flat_map(|&b| std::ascii::escape_default(b))
+        .map(char::from)
+        .collect()
 }
 
 #[cfg(test)]
@@ -211,20 +216,31 @@ mod tests {
 
     #[test]
     fn alert_names_follow_the_rfc() {
-        assert_eq!(alert_name(AlertDescription::CertificateRequired), "certificate_required");
-        assert_eq!(alert_name(AlertDescription::HandshakeFailure), "handshake_failure");
+        assert_eq!(
+            alert_name(AlertDescription::CertificateRequired),
+            "certificate_required"
+        );
+        assert_eq!(
+            alert_name(AlertDescription::HandshakeFailure),
+            "handshake_failure"
+        );
         assert_eq!(alert_name(AlertDescription::from(250)), "unknown alert 250");
     }
 
     #[test]
     fn excerpt_keeps_a_text_line_and_escapes_binary() {
-        assert_eq!(excerpt(b"HTTP/1.1 400 Bad Request\r\nServer: x"), "HTTP/1.1 400 Bad Request");
+        assert_eq!(
+            excerpt(b"HTTP/1.1 400 Bad Request\r\nServer: x"),
+            "HTTP/1.1 400 Bad Request"
+        );
         assert_eq!(excerpt(&[0x00, 0x41, 0xff]), "\\x00A\\xff");
     }
 
     #[test]
     fn tls_record_headers_are_recognised() {
-        let wire = |first: &[u8]| Wire { first: first.to_vec() };
+        let wire = |first: &[u8]| Wire {
+            first: first.to_vec(),
+        };
         assert!(wire(&[0x16, 0x03, 0x03]).looks_like_tls());
         assert!(wire(&[0x15, 0x03, 0x01]).looks_like_tls());
         assert!(!wire(b"HTTP/1.1").looks_like_tls());

@@ -114,15 +114,17 @@ async fn run(
     let (mut socket, address) = connect(&addresses, deadline, opts.timeout).await?;
     outcome.address = Some(address.to_string());
 
-    let server_name = ServerName::try_from(target.host.clone()).map_err(|e| {
-        ProbeFailure::HandshakeFailed {
+    let server_name =
+        ServerName::try_from(target.host.clone()).map_err(|e| ProbeFailure::HandshakeFailed {
             detail: format!("`{}` cannot be sent as a TLS server name: {e}", target.host),
             alert: None,
-        }
-    })?;
+        })?;
     let shared = Shared::default();
     let mut conn = ClientConnection::new(connection_config(&shared), server_name).map_err(|e| {
-        ProbeFailure::HandshakeFailed { detail: format!("TLS client setup: {e}"), alert: None }
+        ProbeFailure::HandshakeFailed {
+            detail: format!("TLS client setup: {e}"),
+            alert: None,
+        }
     })?;
 
     let mut wire = Wire::default();
@@ -195,7 +197,10 @@ async fn connect(
     }
 
     let (address, error) = last_error.expect("invariant: resolve returns at least one address");
-    Err(ProbeFailure::Refused { address: address.to_string(), detail: error.to_string() })
+    Err(ProbeFailure::Refused {
+        address: address.to_string(),
+        detail: error.to_string(),
+    })
 }
 
 /// Copies what the handshake revealed into the outcome, whether it succeeded or not.
@@ -215,7 +220,9 @@ fn record(outcome: &mut ProbeOutcome, conn: &ClientConnection, shared: &Shared) 
     outcome.client_auth = captured
         .client_auth
         .as_ref()
-        .map(|names| ClientAuthRequest { acceptable_cas: names.clone() });
+        .map(|names| ClientAuthRequest {
+            acceptable_cas: names.clone(),
+        });
 }
 
 /// Names a failed handshake.
@@ -230,7 +237,10 @@ fn classify(stop: Stop, wire: &Wire, shared: &Shared, budget: Duration) -> Probe
         } else {
             "the server's answer is not TLS".to_string()
         };
-        return ProbeFailure::NotTls { detail, first_bytes: Some(first_bytes) };
+        return ProbeFailure::NotTls {
+            detail,
+            first_bytes: Some(first_bytes),
+        };
     }
 
     let captured = shared.lock();
@@ -246,7 +256,10 @@ fn classify(stop: Stop, wire: &Wire, shared: &Shared, budget: Duration) -> Probe
     let detail = match (&stop, &captured.signature_error) {
         (_, Some(signature_error)) => signature_error.clone(),
         (Stop::Tls(rustls::Error::AlertReceived(_)), None) => {
-            format!("the server ended the handshake with the alert `{}`", alert_name_or(&alert))
+            format!(
+                "the server ended the handshake with the alert `{}`",
+                alert_name_or(&alert)
+            )
         }
         (Stop::Tls(e), None) => format!("TLS error: {e}"),
         (Stop::Eof, None) if wire.first.is_empty() => {
@@ -284,13 +297,22 @@ fn alert_name_or(alert: &Option<String>) -> &str {
 }
 
 fn timeout(phase: &str, budget: Duration) -> ProbeFailure {
-    ProbeFailure::Timeout { phase: phase.to_string(), millis: millis(budget) }
+    ProbeFailure::Timeout {
+        phase: phase.to_string(),
+        millis: millis(budget),
+    }
 }
 
 fn crashed(error: &tokio::task::JoinError) -> ProbeOutcome {
     let detail = format!("internal error: the probe task failed: {error}");
-    let failure = ProbeFailure::HandshakeFailed { detail, alert: None };
-    ProbeOutcome { failure: Some(failure), ..ProbeOutcome::default() }
+    let failure = ProbeFailure::HandshakeFailed {
+        detail,
+        alert: None,
+    };
+    ProbeOutcome {
+        failure: Some(failure),
+        ..ProbeOutcome::default()
+    }
 }
 
 fn version_name(version: ProtocolVersion) -> String {

@@ -59,10 +59,17 @@ pub fn parse_target(text: &str, resolve: &[ResolveRule]) -> Result<Vec<TargetSpe
     let targets = ports
         .into_iter()
         .map(|port| TargetSpec {
-            label: if as_written { text.to_string() } else { label(host, port) },
+            label: if as_written {
+                text.to_string()
+            } else {
+                label(host, port)
+            },
             host: host.to_string(),
             port,
-            connect_to: resolve.iter().find(|r| r.applies_to(host, port)).map(|r| r.addr),
+            connect_to: resolve
+                .iter()
+                .find(|r| r.applies_to(host, port))
+                .map(|r| r.addr),
             service: service_name(port).map(str::to_string),
         })
         .collect();
@@ -83,16 +90,27 @@ pub fn parse_resolve(text: &str) -> Result<ResolveRule, String> {
     check_host(host)?;
     let port = parse_port(port)?;
 
-    let bare = addr.strip_prefix('[').and_then(|a| a.strip_suffix(']')).unwrap_or(addr);
+    let bare = addr
+        .strip_prefix('[')
+        .and_then(|a| a.strip_suffix(']'))
+        .unwrap_or(addr);
     let addr = bare
         .parse::<IpAddr>()
         .map_err(|_| format!("`{addr}` in `{text}` is not an IP address"))?;
-    Ok(ResolveRule { host: host.to_string(), port, addr })
+    Ok(ResolveRule {
+        host: host.to_string(),
+        port,
+        addr,
+    })
 }
 
 /// `host:port`, with brackets around IPv6 addresses.
 fn label(host: &str, port: u16) -> String {
-    if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
 }
 
 /// Splits `host[:port]` and `[v6][:port]`; a bare IPv6 address has no port.

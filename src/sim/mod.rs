@@ -9,6 +9,6 @@ pub mod server;
 
 pub use pki::{Issued, KeyAlg, LeafEku, LeafSpec, Pki, PkiBuilder, Validity};
 pub use server::{
-    Behavior, BackgroundServer, ClientAuth, ServerHandle, TlsSpec, Versions, spawn_background,
+    BackgroundServer, Behavior, ClientAuth, ServerHandle, TlsSpec, Versions, spawn_background,
     start,
 };

@@ -16,8 +16,7 @@ use std::path::Path;
 
 use rcgen::{
     BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType,
-    SignatureAlgorithm,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SignatureAlgorithm,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
@@ -135,12 +134,19 @@ impl Default for LeafSpec {
 impl LeafSpec {
     /// A leaf for these DNS names (the first is also the CN).
     pub fn dns(names: &[&str]) -> LeafSpec {
-        LeafSpec { dns_sans: names.iter().map(|n| n.to_string()).collect(), ..LeafSpec::default() }
+        LeafSpec {
+            dns_sans: names.iter().map(|n| n.to_string()).collect(),
+            ..LeafSpec::default()
+        }
     }
 
     /// A leaf named only by its subject CN, with no subjectAltName at all.
     pub fn cn_only(cn: &str) -> LeafSpec {
-        LeafSpec { common_name: Some(cn.to_string()), dns_sans: Vec::new(), ..LeafSpec::default() }
+        LeafSpec {
+            common_name: Some(cn.to_string()),
+            dns_sans: Vec::new(),
+            ..LeafSpec::default()
+        }
     }
 
     pub fn with_ip(mut self, ip: IpAddr) -> LeafSpec {
@@ -180,7 +186,9 @@ pub struct Issued {
 
 impl std::fmt::Debug for Issued {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Issued").field("subject", &self.params.distinguished_name).finish()
+        f.debug_struct("Issued")
+            .field("subject", &self.params.distinguished_name)
+            .finish()
     }
 }
 
@@ -230,7 +238,9 @@ pub struct Pki {
 impl Pki {
     /// The lab PKI with every default: a sound chain for `ise-01.example.net`.
     pub fn lab() -> Pki {
-        PkiBuilder::new().build().expect("invariant: default PKI parameters are valid")
+        PkiBuilder::new()
+            .build()
+            .expect("invariant: default PKI parameters are valid")
     }
 
     /// What a correctly configured server sends: leaf then issuing CA.
@@ -331,7 +341,11 @@ impl PkiBuilder {
         let intermediate = issue(issuing_params, self.key_alg, Some(&root))?;
 
         let leaf = issue_leaf(&self.leaf, &intermediate, now)?;
-        Ok(Pki { root, intermediate, leaf })
+        Ok(Pki {
+            root,
+            intermediate,
+            leaf,
+        })
     }
 }
 
@@ -348,7 +362,11 @@ pub fn write_pem_bundle(path: &Path, certs: &[&Issued]) -> io::Result<()> {
 fn ca_params(cn: &str, is_ca: bool, validity: Validity) -> CertificateParams {
     let mut params = CertificateParams::default();
     params.distinguished_name = name(cn);
-    params.is_ca = if is_ca { IsCa::Ca(BasicConstraints::Unconstrained) } else { IsCa::NoCa };
+    params.is_ca = if is_ca {
+        IsCa::Ca(BasicConstraints::Unconstrained)
+    } else {
+        IsCa::NoCa
+    };
     params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
         KeyUsagePurpose::CrlSign,
@@ -366,19 +384,28 @@ fn issue_leaf(
     let mut params = CertificateParams::default();
     params.distinguished_name = name(&spec.cn());
     params.is_ca = IsCa::ExplicitNoCa;
-    params.key_usages =
-        vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
     spec.validity.apply(&mut params, now);
 
     for dns in &spec.dns_sans {
-        params.subject_alt_names.push(SanType::DnsName(dns.clone().try_into()?));
+        params
+            .subject_alt_names
+            .push(SanType::DnsName(dns.clone().try_into()?));
     }
-    params.subject_alt_names.extend(spec.ip_sans.iter().copied().map(SanType::IpAddress));
+    params
+        .subject_alt_names
+        .extend(spec.ip_sans.iter().copied().map(SanType::IpAddress));
 
     params.extended_key_usages = match spec.eku {
         LeafEku::ServerAuth => vec![ExtendedKeyUsagePurpose::ServerAuth],
         LeafEku::ServerAndClient => {
-            vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth]
+            vec![
+                ExtendedKeyUsagePurpose::ServerAuth,
+                ExtendedKeyUsagePurpose::ClientAuth,
+            ]
         }
         LeafEku::ClientAuthOnly => vec![ExtendedKeyUsagePurpose::ClientAuth],
         LeafEku::None => Vec::new(),
@@ -400,7 +427,9 @@ fn issue(
     // to a certificate without them so that every certificate carries one.
     if params.is_ca == IsCa::NoCa {
         let key_id = params.key_identifier(&key);
-        params.custom_extensions.push(subject_key_identifier(&key_id));
+        params
+            .custom_extensions
+            .push(subject_key_identifier(&key_id));
     }
 
     let der = match issuer {
@@ -410,7 +439,11 @@ fn issue(
         }
         None => params.self_signed(&key)?,
     };
-    Ok(Issued { params, key, der: der.der().clone() })
+    Ok(Issued {
+        params,
+        key,
+        der: der.der().clone(),
+    })
 }
 
 /// The subjectKeyIdentifier extension (2.5.29.14): an OCTET STRING of the key id.
@@ -429,7 +462,10 @@ fn name(cn: &str) -> DistinguishedName {
 
 fn pem_block(tag: &str, der: Vec<u8>) -> String {
     let block = pem::Pem::new(tag, der);
-    pem::encode_config(&block, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF))
+    pem::encode_config(
+        &block,
+        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+    )
 }
 
 #[cfg(test)]
@@ -439,8 +475,11 @@ mod tests {
     #[test]
     fn lab_pki_chains_by_name_and_key_id() {
         let pki = Pki::lab();
-        let (root, issuing, leaf) =
-            (pki.root.certificate(), pki.intermediate.certificate(), pki.leaf.certificate());
+        let (root, issuing, leaf) = (
+            pki.root.certificate(),
+            pki.intermediate.certificate(),
+            pki.leaf.certificate(),
+        );
 
         assert_eq!(root.subject, "CN=LAB-ROOT-CA");
         assert!(issuing.is_ca());
@@ -450,13 +489,20 @@ mod tests {
         assert!(issuing.subject_key_id.is_some() && leaf.subject_key_id.is_some());
         assert_eq!(leaf.authority_key_id, issuing.subject_key_id);
         assert_eq!(issuing.authority_key_id, root.subject_key_id);
-        assert_eq!(leaf.extended_key_usage.as_deref(), Some(&["serverAuth".to_string()][..]));
+        assert_eq!(
+            leaf.extended_key_usage.as_deref(),
+            Some(&["serverAuth".to_string()][..])
+        );
     }
 
     #[test]
     fn knobs_reach_the_certificates() {
         let spec = LeafSpec::cn_only("ise-02").with_validity(Validity::Expired { days_ago: 3 });
-        let pki = PkiBuilder::new().issuing_is_ca(false).leaf(spec).build().expect("builds");
+        let pki = PkiBuilder::new()
+            .issuing_is_ca(false)
+            .leaf(spec)
+            .build()
+            .expect("builds");
         let (issuing, leaf) = (pki.intermediate.certificate(), pki.leaf.certificate());
 
         assert!(issuing.basic_constraints.is_none());

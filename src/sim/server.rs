@@ -68,7 +68,12 @@ pub struct TlsSpec {
 
 impl TlsSpec {
     pub fn new(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> TlsSpec {
-        TlsSpec { chain, key, versions: Versions::Both, client_auth: ClientAuth::Off }
+        TlsSpec {
+            chain,
+            key,
+            versions: Versions::Both,
+            client_auth: ClientAuth::Off,
+        }
     }
 
     pub fn versions(mut self, versions: Versions) -> TlsSpec {
@@ -161,7 +166,11 @@ pub async fn start(behavior: Behavior) -> io::Result<ServerHandle> {
     let stats = Arc::new(Stats::default());
 
     tokio::spawn(accept_loop(listener, Arc::new(mode), stats.clone(), stop));
-    Ok(ServerHandle { addr, stats, _shutdown: shutdown })
+    Ok(ServerHandle {
+        addr,
+        stats,
+        _shutdown: shutdown,
+    })
 }
 
 /// A server running on its own thread; dropping it stops the server and joins the thread.
@@ -207,28 +216,34 @@ impl Drop for BackgroundServer {
 
 /// Starts a server on its own thread with a current-thread runtime, for synchronous code.
 pub fn spawn_background(behavior: Behavior) -> io::Result<BackgroundServer> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (stop, stopped) = oneshot::channel::<()>();
 
-    let thread = thread::Builder::new().name("sim-server".into()).spawn(move || {
-        runtime.block_on(async move {
-            let handle = match start(behavior).await {
-                Ok(handle) => handle,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            let _ = ready_tx.send(Ok((handle.addr, handle.stats.clone())));
+    let thread = thread::Builder::new()
+        .name("sim-server".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let handle = match start(behavior).await {
+                    Ok(handle) => handle,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = ready_tx.send(Ok((handle.addr, handle.stats.clone())));
 
-            // Runs until the BackgroundServer is dropped (the sender goes away).
-            let _ = stopped.await;
-            drop(handle);
-        });
-    })?;
+                // Runs until the BackgroundServer is dropped (the sender goes away).
+                let _ = stopped.await;
+                drop(handle);
+            });
+        })?;
 
-    let ready = ready_rx.recv().map_err(|_| io::Error::other("sim server thread died"));
+    let ready = ready_rx
+        .recv()
+        .map_err(|_| io::Error::other("sim server thread died"));
     let (addr, stats) = match ready.and_then(|r| r) {
         Ok(ready) => ready,
         Err(e) => {
@@ -236,7 +251,12 @@ pub fn spawn_background(behavior: Behavior) -> io::Result<BackgroundServer> {
             return Err(e);
         }
     };
-    Ok(BackgroundServer { addr, stats, stop: Some(stop), thread: Some(thread) })
+    Ok(BackgroundServer {
+        addr,
+        stats,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
 }
 
 enum Mode {
@@ -334,7 +354,10 @@ async fn close_gently<S: AsyncRead + AsyncWrite + Unpin>(socket: &mut S) {
 
 fn server_config(spec: TlsSpec) -> io::Result<Arc<ServerConfig>> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let key = provider.key_provider.load_private_key(spec.key).map_err(invalid)?;
+    let key = provider
+        .key_provider
+        .load_private_key(spec.key)
+        .map_err(invalid)?;
     let certified = CertifiedKey::new(spec.chain, key);
 
     let versions: &[&'static SupportedProtocolVersion] = match spec.versions {
@@ -369,7 +392,10 @@ fn client_verifier(
     for root in roots {
         store.add(root).map_err(invalid)?;
     }
-    Ok(WebPkiClientVerifier::builder_with_provider(Arc::new(store), provider))
+    Ok(WebPkiClientVerifier::builder_with_provider(
+        Arc::new(store),
+        provider,
+    ))
 }
 
 /// Deterministic noise (xorshift64*), so a failing test can be replayed.
