@@ -73,6 +73,11 @@ impl Human {
         )?;
 
         if report.command == "bundle" {
+            for defect in &b.bundle.defects {
+                if let crate::model::BundleDefect::Cosmetic { note } = defect {
+                    writeln!(out, "  {} {note}", p.dim("note:"))?;
+                }
+            }
             for (i, cert) in b.bundle.certs.iter().enumerate() {
                 writeln!(out)?;
                 self.cert_detail(&format!("#{}", i + 1), cert, report, out)?;

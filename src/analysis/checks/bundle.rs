@@ -66,10 +66,16 @@ fn defect(defect: &BundleDefect, path: &str) -> Option<Finding> {
         BundleDefect::MalformedBlock { index, line, reason } => Some(
             Finding::new(
                 Code::BundleMalformedBlock,
-                format!("Block {index} (line {line}) of {path} is not a usable certificate: {reason}."),
+                format!("Block {index} (line {line}) of {path}: {reason}"),
             )
-            .fix(format!("Open {path} at line {line} and replace the block with a clean copy of the certificate from your PKI."))
-            .fix(format!("Check the result: `ise-doctor bundle {path}` (or `openssl crl2pkcs7 -nocrl -certfile {path} | openssl pkcs7 -print_certs -noout`).")),
+            .fix(format!(
+                "Repair {path} at line {line} as described; where a certificate itself is \
+                 damaged, replace the block with a clean copy from your PKI."
+            ))
+            .fix(format!(
+                "Check the result: `ise-doctor bundle {path}` and `openssl storeutl -noout \
+                 -certs {path}` must list every certificate."
+            )),
         ),
         BundleDefect::PrivateKey { line, label } => Some(
             Finding::new(
@@ -86,11 +92,15 @@ fn defect(defect: &BundleDefect, path: &str) -> Option<Finding> {
             Finding::new(
                 Code::BundleNotPem,
                 format!(
-                    "{path} is DER (binary). Python requests, curl --cacert and most HTTP clients \
-                     expect PEM and find no certificate in it."
+                    "{path} is DER (binary). Python requests, curl --cacert and most HTTP \
+                     clients expect PEM and find no certificate in it."
                 ),
             )
-            .fix(format!("Convert it: `openssl x509 -inform DER -in {path} -out {path}.pem` and point clients at {path}.pem.")),
+            .fix(format!(
+                "Convert it to PEM: for one certificate `openssl x509 -inform DER -in {path} \
+                 -out {path}.pem`; for a PKCS#7 file (.p7b) `openssl pkcs7 -inform DER -in \
+                 {path} -print_certs -out {path}.pem`. Then point clients at {path}.pem."
+            )),
         ),
         BundleDefect::Cosmetic { .. } => None,
     }
