@@ -17,6 +17,8 @@ use rustls::{DigitallySignedStruct, Error, SignatureScheme};
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
+use crate::model::{Certificate, KeyKind};
+
 /// What the hooks saw during one handshake.
 #[derive(Debug, Default)]
 pub(super) struct Captured {
@@ -55,15 +57,26 @@ impl CaptureVerifier {
 
     fn record_signature(
         &self,
+        cert: &CertificateDer<'_>,
         scheme: SignatureScheme,
         result: Result<HandshakeSignatureValid, Error>,
     ) -> Result<HandshakeSignatureValid, Error> {
-        if let Err(error) = &result {
-            self.shared.lock().signature_error = Some(format!(
-                "the server's handshake signature ({scheme:?}) did not verify with the \
-                 public key of the certificate it presented: {error}"
-            ));
-        }
+        let Err(error) = &result else {
+            return result;
+        };
+
+        // ring reports a too-small RSA key as a bad signature; say what it really is.
+        let reason = match Certificate::from_der(cert) {
+            Ok(leaf) if leaf.key.kind == KeyKind::Rsa && leaf.key.bits < 2048 => format!(
+                "its RSA key has {} bits and the verifier (ring) accepts 2048 to 8192",
+                leaf.key.bits
+            ),
+            _ => error.to_string(),
+        };
+        self.shared.lock().signature_error = Some(format!(
+            "the server's handshake signature ({scheme:?}) could not be verified with the \
+             public key of the certificate it presented: {reason}"
+        ));
         result
     }
 }
@@ -92,7 +105,7 @@ impl ServerCertVerifier for CaptureVerifier {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
         let result = rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms);
-        self.record_signature(dss.scheme, result)
+        self.record_signature(cert, dss.scheme, result)
     }
 
     fn verify_tls13_signature(
@@ -102,7 +115,7 @@ impl ServerCertVerifier for CaptureVerifier {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
         let result = rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms);
-        self.record_signature(dss.scheme, result)
+        self.record_signature(cert, dss.scheme, result)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

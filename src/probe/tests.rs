@@ -482,26 +482,32 @@ mod openssl {
         listener.local_addr().expect("has an address").port()
     }
 
-    /// Starts `openssl s_server` and waits (at most 5 s) until it accepts.
+    /// Starts `openssl s_server` for the sim PKI's leaf and issuing CA.
     fn s_server(dir: &std::path::Path, pki: &Pki, extra: &[&str]) -> Option<(Server, u16)> {
         write_pem_bundle(&dir.join("leaf.pem"), &[&pki.leaf]).expect("writes");
         write_pem_bundle(&dir.join("chain.pem"), &[&pki.intermediate]).expect("writes");
         write_pem_bundle(&dir.join("root.pem"), &[&pki.root]).expect("writes");
         std::fs::write(dir.join("leaf.key"), pki.leaf.key_pem()).expect("writes");
 
+        let files = [
+            "-cert",
+            "leaf.pem",
+            "-key",
+            "leaf.key",
+            "-cert_chain",
+            "chain.pem",
+        ];
+        let args: Vec<&str> = files.iter().chain(extra).copied().collect();
+        s_server_with(dir, &args)
+    }
+
+    /// Starts `openssl s_server -www` in `dir` and waits (at most 5 s) until it accepts.
+    fn s_server_with(dir: &std::path::Path, args: &[&str]) -> Option<(Server, u16)> {
         let port = free_port();
         let mut child = Command::new("openssl")
             .current_dir(dir)
             .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-www"])
-            .args([
-                "-cert",
-                "leaf.pem",
-                "-key",
-                "leaf.key",
-                "-cert_chain",
-                "chain.pem",
-            ])
-            .args(extra)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -576,5 +582,48 @@ mod openssl {
             assert_eq!(request.acceptable_cas, vec!["CN=LAB-ROOT-CA".to_string()]);
             assert_eq!(outcome.presented.len(), 2, "{version}");
         }
+    }
+
+    /// ring refuses RSA keys under 2048 bits: the handshake signature cannot be checked,
+    /// and the chain must still come back for the diagnosis.
+    #[test]
+    fn rsa_1024_leaf_fails_the_signature_but_keeps_the_chain() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let made = Command::new("openssl")
+            .current_dir(dir.path())
+            .args([
+                "req", "-x509", "-newkey", "rsa:1024", "-nodes", "-days", "2",
+            ])
+            .args([
+                "-subj",
+                "/CN=weak.example.net",
+                "-keyout",
+                "weak.key",
+                "-out",
+                "weak.pem",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl runs");
+        assert!(made.success());
+        let args = [
+            "-cert",
+            "weak.pem",
+            "-key",
+            "weak.key",
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+        ];
+        let (_server, port) = s_server_with(dir.path(), &args).expect("s_server starts");
+
+        let outcome = run(probe_port(port));
+
+        let Some(ProbeFailure::HandshakeFailed { detail, .. }) = &outcome.failure else {
+            panic!("expected HandshakeFailed, got {:?}", outcome.failure);
+        };
+        assert!(detail.contains("RSA key has 1024 bits"), "{detail}");
+        assert_eq!(outcome.presented.len(), 1);
+        assert_eq!(outcome.presented[0].key.to_string(), "RSA 1024");
     }
 }
