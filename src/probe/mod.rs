@@ -267,7 +267,7 @@ fn classify(stop: Stop, wire: &Wire, shared: &Shared, budget: Duration) -> Probe
         }
         (Stop::Eof, None) => "the server closed the connection during the handshake".to_string(),
         (Stop::Io(e), None) => format!("connection error during the handshake: {e}"),
-        (Stop::Timeout, None) => unreachable!("timeouts are classified above"),
+        (Stop::Timeout, None) => "no answer before the deadline".to_string(),
     };
     ProbeFailure::HandshakeFailed { detail, alert }
 }
