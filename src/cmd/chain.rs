@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::check::{assemble, load_bundle, runtime};
+use super::check::{assemble, block_on, load_bundle};
 use super::{EXIT_UNABLE, Failure, Outcome};
 use crate::cli::Plan;
 use crate::model::{Bundle, TargetSpec};
@@ -20,7 +20,7 @@ pub fn run(
         Some(path) => load_bundle(path)?,
         None => Bundle::none(),
     };
-    let outcome = runtime()?.block_on(probe::probe(target, options));
+    let outcome = block_on(probe::probe(target, options))?;
 
     if pem {
         return Ok(Outcome::Done(write_pem(target, &outcome)));

@@ -18,8 +18,7 @@ pub fn run(
     options: &ProbeOptions,
 ) -> Result<Report, Failure> {
     let bundle = load_bundle(ca)?;
-    let runtime = runtime()?;
-    let outcomes = runtime.block_on(probe::probe_all(targets, options));
+    let outcomes = block_on(probe::probe_all(targets, options))?;
     Ok(assemble("check", &plan.policy, bundle, targets, outcomes))
 }
 
@@ -73,10 +72,15 @@ pub fn assemble(
     }
 }
 
-/// A single-threaded runtime: probes are I/O-bound and few.
-pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_current_thread()
+/// Runs a future on a single-threaded runtime (probes are I/O-bound and few). A DNS
+/// lookup abandoned at its timeout keeps a blocking thread busy; shutting down with a
+/// short grace period keeps it from holding the program at exit.
+pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}"), None))
+        .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}"), None))?;
+    let output = runtime.block_on(future);
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    Ok(output)
 }

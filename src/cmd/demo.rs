@@ -8,7 +8,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
-use super::check::{assemble, load_bundle, runtime};
+use super::check::{assemble, block_on, load_bundle};
 use super::{Failure, Outcome, emit};
 use crate::cli::{Format, Plan};
 use crate::findings::{Code, Status};
@@ -30,8 +30,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, Failure> {
     })?;
     let bundle = load_bundle(&bundle_path)?;
 
-    let runtime = runtime()?;
-    let report = runtime.block_on(async {
+    let report = block_on(async {
         let healthy = TlsSpec::new(pki.served_chain(), pki.leaf.key_der());
         let leaf_only = TlsSpec::new(vec![broken_leaf.der().clone()], broken_leaf.key_der());
         let start_failed = |e: std::io::Error| {
@@ -47,7 +46,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, Failure> {
         let options = ProbeOptions::default();
         let outcomes = probe::probe_all(&targets, &options).await;
         Ok::<_, Failure>(assemble("check", &plan.policy, bundle, &targets, outcomes))
-    })?;
+    })??;
 
     let code = emit(plan, &report);
     let as_expected = report.targets.len() == 2
