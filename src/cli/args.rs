@@ -7,8 +7,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// presents, compares it with your CA bundle, and tells you exactly what to fix.
 #[derive(Debug, Parser)]
 #[command(name = "ise-doctor", version, propagate_version = true)]
-#[command(after_help = "Exit codes: 0 healthy, 1 warnings only, 2 at least one error, \
-                        3 the check could not be performed.")]
+#[command(
+    after_help = "Exit codes: 0 healthy, 1 warnings only, 2 at least one error, \
+                        3 the check could not be performed."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: CommandArgs,

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::args::{CheckArgs, ChainArgs, Cli, ColorArg, CommandArgs, FormatArg, ProbeArgs};
+use super::args::{ChainArgs, CheckArgs, Cli, ColorArg, CommandArgs, FormatArg, ProbeArgs};
 use crate::analysis::Policy;
 use crate::model::{Moment, TargetSpec};
 use crate::probe::{self, ProbeOptions, ResolveRule};
@@ -20,11 +20,24 @@ pub enum Format {
 /// What to do.
 #[derive(Clone, Debug)]
 pub enum Command {
-    Check { targets: Vec<TargetSpec>, ca: PathBuf, probe: ProbeOptions },
-    Chain { target: TargetSpec, ca: Option<PathBuf>, pem: bool, probe: ProbeOptions },
-    Bundle { file: PathBuf },
+    Check {
+        targets: Vec<TargetSpec>,
+        ca: PathBuf,
+        probe: ProbeOptions,
+    },
+    Chain {
+        target: TargetSpec,
+        ca: Option<PathBuf>,
+        pem: bool,
+        probe: ProbeOptions,
+    },
+    Bundle {
+        file: PathBuf,
+    },
     Demo,
-    Codes { markdown: bool },
+    Codes {
+        markdown: bool,
+    },
 }
 
 /// Everything a run needs, validated.
@@ -46,7 +59,10 @@ pub struct PlanError {
 
 impl PlanError {
     fn new(message: impl Into<String>, subject: &str) -> PlanError {
-        PlanError { message: message.into(), subject: Some(subject.to_string()) }
+        PlanError {
+            message: message.into(),
+            subject: Some(subject.to_string()),
+        }
     }
 }
 
@@ -75,7 +91,9 @@ impl Plan {
             CommandArgs::Chain(args) => chain(args)?,
             CommandArgs::Bundle(args) => Command::Bundle { file: args.file },
             CommandArgs::Demo => Command::Demo,
-            CommandArgs::Codes(args) => Command::Codes { markdown: args.markdown },
+            CommandArgs::Codes(args) => Command::Codes {
+                markdown: args.markdown,
+            },
         };
 
         Ok(Plan {
@@ -83,17 +101,26 @@ impl Plan {
             format,
             color,
             verbose: global.verbose,
-            policy: Policy { now, warn_days: i64::from(global.warn_days) },
+            policy: Policy {
+                now,
+                warn_days: i64::from(global.warn_days),
+            },
         })
     }
 }
 
 fn check(args: CheckArgs) -> Result<Command, PlanError> {
     let ca = args.ca.ok_or_else(|| {
-        PlanError::new("`check` needs the CA bundle your clients use: pass --ca FILE", "--ca")
+        PlanError::new(
+            "`check` needs the CA bundle your clients use: pass --ca FILE",
+            "--ca",
+        )
     })?;
     if args.concurrency == 0 {
-        return Err(PlanError::new("--concurrency must be at least 1", "--concurrency"));
+        return Err(PlanError::new(
+            "--concurrency must be at least 1",
+            "--concurrency",
+        ));
     }
 
     let (rules, probe) = probe_options(&args.probe, args.concurrency)?;
@@ -107,8 +134,8 @@ fn check(args: CheckArgs) -> Result<Command, PlanError> {
 
 fn chain(args: ChainArgs) -> Result<Command, PlanError> {
     let (rules, probe) = probe_options(&args.probe, 1)?;
-    let parsed = probe::parse_target(&args.target, &rules)
-        .map_err(|e| PlanError::new(e, &args.target))?;
+    let parsed =
+        probe::parse_target(&args.target, &rules).map_err(|e| PlanError::new(e, &args.target))?;
     let target = match parsed.iter().find(|t| t.port == 443) {
         Some(t) if parsed.len() > 1 => t.clone(),
         _ => parsed
@@ -116,7 +143,12 @@ fn chain(args: ChainArgs) -> Result<Command, PlanError> {
             .next()
             .ok_or_else(|| PlanError::new("no target given", &args.target))?,
     };
-    Ok(Command::Chain { target, ca: args.ca, pem: args.pem, probe })
+    Ok(Command::Chain {
+        target,
+        ca: args.ca,
+        pem: args.pem,
+        probe,
+    })
 }
 
 fn probe_options(
@@ -125,7 +157,10 @@ fn probe_options(
 ) -> Result<(Vec<ResolveRule>, ProbeOptions), PlanError> {
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
         return Err(PlanError::new(
-            format!("--timeout must be a number of seconds between 0 and 3600, not {}", args.timeout),
+            format!(
+                "--timeout must be a number of seconds between 0 and 3600, not {}",
+                args.timeout
+            ),
             "--timeout",
         ));
     }

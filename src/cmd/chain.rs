@@ -25,7 +25,13 @@ pub fn run(
     if pem {
         return Ok(Outcome::Done(write_pem(target, &outcome)));
     }
-    let mut report = assemble("chain", &plan.policy, bundle, std::slice::from_ref(target), vec![outcome]);
+    let mut report = assemble(
+        "chain",
+        &plan.policy,
+        bundle,
+        std::slice::from_ref(target),
+        vec![outcome],
+    );
     if ca.is_none() {
         // Without a bundle there is nothing to judge the bundle on.
         if let Some(b) = report.bundle.as_mut() {
@@ -39,8 +45,15 @@ pub fn run(
 /// Prints the presented certificates as PEM; exit 0 when there were any, 2 otherwise.
 fn write_pem(target: &TargetSpec, outcome: &crate::model::ProbeOutcome) -> i32 {
     if outcome.presented.is_empty() {
-        let why = outcome.failure.as_ref().map(|f| format!(": {f:?}")).unwrap_or_default();
-        eprintln!("ise-doctor: error: {} presented no certificate{why}", target.label);
+        let why = outcome
+            .failure
+            .as_ref()
+            .map(|f| format!(": {f:?}"))
+            .unwrap_or_default();
+        eprintln!(
+            "ise-doctor: error: {} presented no certificate{why}",
+            target.label
+        );
         return 2;
     }
 

@@ -26,7 +26,12 @@ pub fn run(
 pub fn load_bundle(path: &Path) -> Result<Bundle, Failure> {
     let bundle = crate::input::load_bundle(path)
         .map_err(|e| Failure::new(e.to_string(), Some(path.display().to_string())))?;
-    debug!(1, "bundle {}: {} certificate(s)", path.display(), bundle.certs.len());
+    debug!(
+        1,
+        "bundle {}: {} certificate(s)",
+        path.display(),
+        bundle.certs.len()
+    );
     Ok(bundle)
 }
 
@@ -35,7 +40,12 @@ pub fn bundle_report(bundle: Bundle, policy: &Policy) -> BundleReport {
     let findings = analysis::diagnose_bundle(&bundle, policy);
     let issuers = analysis::bundle_issuers(&bundle);
     let status = worst_status(&findings);
-    BundleReport { bundle, issuers, findings, status }
+    BundleReport {
+        bundle,
+        issuers,
+        findings,
+        status,
+    }
 }
 
 /// Diagnoses probe outcomes against the bundle and builds the report.
@@ -56,10 +66,18 @@ pub fn assemble(
                 spec.label,
                 outcome.presented.len(),
                 outcome.elapsed_ms,
-                outcome.failure.as_ref().map(|f| format!(", failure {f:?}")).unwrap_or_default()
+                outcome
+                    .failure
+                    .as_ref()
+                    .map(|f| format!(", failure {f:?}"))
+                    .unwrap_or_default()
             );
             let diagnosis = analysis::diagnose_target(spec, &outcome, &bundle, policy);
-            TargetReport { spec: spec.clone(), outcome, diagnosis }
+            TargetReport {
+                spec: spec.clone(),
+                outcome,
+                diagnosis,
+            }
         })
         .collect();
 

@@ -19,7 +19,10 @@ pub fn run(plan: &Plan, markdown: bool) -> Result<Outcome, Failure> {
             })
             .collect();
         let doc = serde_json::json!({ "schema_version": 1, "codes": entries });
-        format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )
     } else {
         REGISTRY
             .iter()

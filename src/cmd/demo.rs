@@ -25,19 +25,25 @@ pub fn run(plan: &Plan) -> Result<Outcome, Failure> {
 
     let folder = DemoFolder::create()?;
     let bundle_path = folder.0.join("ROOT-CA.crt");
-    std::fs::write(&bundle_path, pki.root.pem()).map_err(|e| {
-        Failure::new(format!("cannot write {}: {e}", bundle_path.display()), None)
-    })?;
+    std::fs::write(&bundle_path, pki.root.pem())
+        .map_err(|e| Failure::new(format!("cannot write {}: {e}", bundle_path.display()), None))?;
     let bundle = load_bundle(&bundle_path)?;
 
     let report = block_on(async {
         let healthy = TlsSpec::new(pki.served_chain(), pki.leaf.key_der());
         let leaf_only = TlsSpec::new(vec![broken_leaf.der().clone()], broken_leaf.key_der());
         let start_failed = |e: std::io::Error| {
-            Failure::new(format!("cannot start a demo listener on 127.0.0.1: {e}"), None)
+            Failure::new(
+                format!("cannot start a demo listener on 127.0.0.1: {e}"),
+                None,
+            )
         };
-        let ers = server::start(Behavior::tls(healthy)).await.map_err(start_failed)?;
-        let api = server::start(Behavior::tls(leaf_only)).await.map_err(start_failed)?;
+        let ers = server::start(Behavior::tls(healthy))
+            .await
+            .map_err(start_failed)?;
+        let api = server::start(Behavior::tls(leaf_only))
+            .await
+            .map_err(start_failed)?;
 
         let targets = vec![
             demo_target("ise-01.example.net", ers.port(), "ERS API (simulated)"),

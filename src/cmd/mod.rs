@@ -32,7 +32,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(message: impl Into<String>, subject: Option<String>) -> Failure {
-        Failure { message: message.into(), subject }
+        Failure {
+            message: message.into(),
+            subject,
+        }
     }
 }
 
@@ -71,7 +74,12 @@ fn run(plan: &Plan) -> Result<Outcome, Failure> {
         Command::Check { targets, ca, probe } => {
             check::run(plan, targets, ca, probe).map(Outcome::Report)
         }
-        Command::Chain { target, ca, pem, probe } => chain::run(plan, target, ca.as_deref(), *pem, probe),
+        Command::Chain {
+            target,
+            ca,
+            pem,
+            probe,
+        } => chain::run(plan, target, ca.as_deref(), *pem, probe),
         Command::Bundle { file } => bundle::run(plan, file).map(Outcome::Report),
         Command::Demo => demo::run(plan),
         Command::Codes { markdown } => codes::run(plan, *markdown),
@@ -85,7 +93,12 @@ pub fn emit(plan: &Plan, report: &Report) -> i32 {
     let mut out = stdout.lock();
     let written = match plan.format {
         Format::Json => Json.render(report, &mut out),
-        Format::Human => Human { paint: Paint { enabled: plan.color } }.render(report, &mut out),
+        Format::Human => Human {
+            paint: Paint {
+                enabled: plan.color,
+            },
+        }
+        .render(report, &mut out),
     };
     match written.and_then(|()| out.flush()) {
         Ok(()) => code,
@@ -99,7 +112,11 @@ pub fn emit(plan: &Plan, report: &Report) -> i32 {
 
 fn fail(failure: &Failure, json: bool) -> i32 {
     if json {
-        let _ = json::render_error(&failure.message, failure.subject.as_deref(), &mut io::stdout());
+        let _ = json::render_error(
+            &failure.message,
+            failure.subject.as_deref(),
+            &mut io::stdout(),
+        );
     }
     eprintln!("ise-doctor: error: {}", failure.message);
     EXIT_UNABLE
@@ -115,7 +132,11 @@ fn clap_error(e: clap::Error, json: bool) -> i32 {
             let message = e.kind().as_str().unwrap_or("invalid arguments").to_string();
             let detail = e.render().to_string();
             if json {
-                let first = detail.lines().next().unwrap_or(&message).trim_start_matches("error: ");
+                let first = detail
+                    .lines()
+                    .next()
+                    .unwrap_or(&message)
+                    .trim_start_matches("error: ");
                 let _ = json::render_error(first, None, &mut io::stdout());
             }
             let _ = e.print();
@@ -126,6 +147,7 @@ fn clap_error(e: clap::Error, json: bool) -> i32 {
 
 /// True when the raw arguments ask for JSON, so that even a parse error is JSON.
 fn wants_json(args: &[OsString]) -> bool {
-    args.windows(2).any(|w| w[0] == "--format" && w[1] == "json")
+    args.windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
         || args.iter().any(|a| a == "--format=json")
 }

@@ -183,7 +183,11 @@ mod tests {
             assert!(seen.insert(doc.name), "duplicate code {}", doc.name);
             let (family, rest) = doc.name.split_once('.').expect("codes are family.name");
             assert!(!family.is_empty() && !rest.is_empty());
-            assert!(doc.name.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '-'));
+            assert!(
+                doc.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '-')
+            );
             assert_eq!(doc.code.as_str(), doc.name);
         }
     }

@@ -42,7 +42,11 @@ pub enum BundleFormat {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum BundleDefect {
     /// A PEM block that could not be decoded into a certificate.
-    MalformedBlock { index: usize, line: usize, reason: String },
+    MalformedBlock {
+        index: usize,
+        line: usize,
+        reason: String,
+    },
     /// A private key block sitting in the CA bundle.
     PrivateKey { line: usize, label: String },
     /// The file is binary DER, not PEM.

@@ -241,9 +241,10 @@ impl Certificate {
                 }
                 ParsedExtension::AuthorityInfoAccess(aia) => {
                     for desc in aia.iter() {
-                        let is_ca_issuers =
-                            desc.access_method == oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS;
-                        if let (true, GeneralName::URI(uri)) = (is_ca_issuers, &desc.access_location)
+                        let is_ca_issuers = desc.access_method
+                            == oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS;
+                        if let (true, GeneralName::URI(uri)) =
+                            (is_ca_issuers, &desc.access_location)
                         {
                             cert.ca_issuers.push(uri.to_string());
                         }
@@ -276,7 +277,10 @@ impl Certificate {
     /// PEM text of this certificate, 64-column base64 and a final newline.
     pub fn to_pem(&self) -> String {
         let block = pem::Pem::new("CERTIFICATE", self.der.clone());
-        pem::encode_config(&block, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF))
+        pem::encode_config(
+            &block,
+            pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+        )
     }
 
     /// True when basicConstraints says CA:TRUE.
@@ -287,12 +291,22 @@ impl Certificate {
     /// True when subject and issuer are the same name. Whether the certificate also
     /// signed itself is checked by the analysis, which owns signature verification.
     pub fn names_itself_as_issuer(&self) -> bool {
-        names_equal(&self.subject_raw, &self.issuer_raw, &self.subject, &self.issuer)
+        names_equal(
+            &self.subject_raw,
+            &self.issuer_raw,
+            &self.subject,
+            &self.issuer,
+        )
     }
 
     /// True when `self` names `other` as its issuer (subject/issuer names match).
     pub fn issuer_name_is(&self, other: &Certificate) -> bool {
-        names_equal(&self.issuer_raw, &other.subject_raw, &self.issuer, &other.subject)
+        names_equal(
+            &self.issuer_raw,
+            &other.subject_raw,
+            &self.issuer,
+            &other.subject,
+        )
     }
 
     /// True when the key identifiers do not rule `other` out as the issuer of `self`.
@@ -311,7 +325,9 @@ impl Certificate {
 
     /// True when the DNS or IP SANs are empty, so only the CN names the host.
     pub fn has_name_sans(&self) -> bool {
-        self.san.iter().any(|s| matches!(s, SanEntry::Dns(_) | SanEntry::Ip(_)))
+        self.san
+            .iter()
+            .any(|s| matches!(s, SanEntry::Dns(_) | SanEntry::Ip(_)))
     }
 
     pub fn subject_key_id_hex(&self) -> Option<String> {
@@ -358,7 +374,10 @@ fn names_equal(a_raw: &[u8], b_raw: &[u8], a_text: &str, b_text: &str) -> bool {
 }
 
 fn canonical(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 fn name_text(name: &x509_parser::x509::X509Name<'_>) -> String {
@@ -397,7 +416,11 @@ fn key_info(x509: &X509Certificate<'_>) -> KeyInfo {
         .map(|oid| curve_name(&oid.to_id_string()));
 
     match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => KeyInfo { kind: KeyKind::Rsa, bits: rsa.key_size(), curve: None },
+        Ok(PublicKey::RSA(rsa)) => KeyInfo {
+            kind: KeyKind::Rsa,
+            bits: rsa.key_size(),
+            curve: None,
+        },
         Ok(PublicKey::EC(point)) => {
             let bits = match curve.as_deref() {
                 Some("P-256") => 256,
@@ -405,13 +428,27 @@ fn key_info(x509: &X509Certificate<'_>) -> KeyInfo {
                 Some("P-521") => 521,
                 _ => point.key_size(),
             };
-            KeyInfo { kind: KeyKind::Ec, bits, curve }
+            KeyInfo {
+                kind: KeyKind::Ec,
+                bits,
+                curve,
+            }
         }
-        Ok(PublicKey::DSA(y)) => KeyInfo { kind: KeyKind::Dsa, bits: y.len() * 8, curve: None },
-        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.112" => {
-            KeyInfo { kind: KeyKind::Ed25519, bits: 256, curve: None }
-        }
-        _ => KeyInfo { kind: KeyKind::Other, bits: 0, curve: None },
+        Ok(PublicKey::DSA(y)) => KeyInfo {
+            kind: KeyKind::Dsa,
+            bits: y.len() * 8,
+            curve: None,
+        },
+        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.112" => KeyInfo {
+            kind: KeyKind::Ed25519,
+            bits: 256,
+            curve: None,
+        },
+        _ => KeyInfo {
+            kind: KeyKind::Other,
+            bits: 0,
+            curve: None,
+        },
     }
 }
 

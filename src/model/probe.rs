@@ -23,9 +23,15 @@ impl TargetSpec {
     /// The arguments that address this target again on a command line, e.g.
     /// `ise-01.example.net:9060 --resolve ise-01.example.net:9060:10.0.0.5`.
     pub fn command_args(&self) -> String {
-        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
         match self.connect_to {
-            Some(addr) if addr.is_ipv6() => format!("{host}:{p} --resolve {host}:{p}:[{addr}]", p = self.port),
+            Some(addr) if addr.is_ipv6() => {
+                format!("{host}:{p} --resolve {host}:{p}:[{addr}]", p = self.port)
+            }
             Some(addr) => format!("{host}:{p} --resolve {host}:{p}:{addr}", p = self.port),
             None => format!("{host}:{}", self.port),
         }
@@ -51,9 +57,15 @@ pub enum ProbeFailure {
     Timeout { phase: String, millis: u64 },
     /// The peer answered with something that is not TLS (`first_bytes` is a printable
     /// excerpt of what it sent, e.g. `HTTP/1.1 400`).
-    NotTls { detail: String, first_bytes: Option<String> },
+    NotTls {
+        detail: String,
+        first_bytes: Option<String>,
+    },
     /// The TLS handshake failed; `alert` is the TLS alert when one was received.
-    HandshakeFailed { detail: String, alert: Option<String> },
+    HandshakeFailed {
+        detail: String,
+        alert: Option<String>,
+    },
     /// The server requires a client certificate and we had none to present.
     ClientCertRequired { alert: Option<String> },
 }

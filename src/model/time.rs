@@ -27,7 +27,9 @@ impl Moment {
     pub fn parse_rfc3339(text: &str) -> Result<Moment, String> {
         OffsetDateTime::parse(text.trim(), &Rfc3339)
             .map(|t| Moment(t.unix_timestamp()))
-            .map_err(|e| format!("`{text}` is not an RFC 3339 time such as 2027-01-31T00:00:00Z: {e}"))
+            .map_err(|e| {
+                format!("`{text}` is not an RFC 3339 time such as 2027-01-31T00:00:00Z: {e}")
+            })
     }
 
     pub fn unix(self) -> i64 {

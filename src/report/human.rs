@@ -45,7 +45,12 @@ impl Renderer for Human {
 }
 
 impl Human {
-    fn bundle_header(&self, report: &Report, b: &BundleReport, out: &mut dyn Write) -> io::Result<()> {
+    fn bundle_header(
+        &self,
+        report: &Report,
+        b: &BundleReport,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let p = &self.paint;
         let count = b.bundle.certs.len();
         let names: Vec<String> = b
@@ -63,7 +68,11 @@ impl Human {
             return writeln!(out, "{}", p.dim(&what));
         }
 
-        let listed = if count <= 4 { format!(": {}", names.join(", ")) } else { String::new() };
+        let listed = if count <= 4 {
+            format!(": {}", names.join(", "))
+        } else {
+            String::new()
+        };
         writeln!(
             out,
             "{} {} — {count} certificate{}{listed}",
@@ -135,7 +144,11 @@ impl Human {
             } else {
                 req.acceptable_cas.join("; ")
             };
-            writeln!(out, "    {} {cas}", p.dim("client certificate requested, accepted CAs:"))?;
+            writeln!(
+                out,
+                "    {} {cas}",
+                p.dim("client certificate requested, accepted CAs:")
+            )?;
         }
 
         for finding in &t.diagnosis.findings {
@@ -189,18 +202,43 @@ impl Human {
             )?;
             if report.command == "chain" {
                 let pad = format!("{indent}   ");
-                writeln!(out, "{pad}{}", p.dim(&format!("sha256 {}", link.cert.sha256)))?;
-                writeln!(out, "{pad}{}", p.dim(&format!("{}, {}", link.cert.key, link.cert.signature_algorithm)))?;
+                writeln!(
+                    out,
+                    "{pad}{}",
+                    p.dim(&format!("sha256 {}", link.cert.sha256))
+                )?;
+                writeln!(
+                    out,
+                    "{pad}{}",
+                    p.dim(&format!(
+                        "{}, {}",
+                        link.cert.key, link.cert.signature_algorithm
+                    ))
+                )?;
             }
         }
 
         let indent = "    ".to_string() + &"   ".repeat(links.len().saturating_sub(1));
         match end {
-            PathEnd::MissingIssuer { subject, key_id, .. } => {
-                let id = key_id.as_deref().map(|k| format!(" (key id {k})")).unwrap_or_default();
-                writeln!(out, "{indent}└─ {}", p.red(&format!("missing: {subject}{id}")))?;
+            PathEnd::MissingIssuer {
+                subject, key_id, ..
+            } => {
+                let id = key_id
+                    .as_deref()
+                    .map(|k| format!(" (key id {k})"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{indent}└─ {}",
+                    p.red(&format!("missing: {subject}{id}"))
+                )?;
             }
-            PathEnd::UntrustedRoot if t.diagnosis.chain.as_ref().is_some_and(|c| c.verdict.is_some()) => {
+            PathEnd::UntrustedRoot
+                if t.diagnosis
+                    .chain
+                    .as_ref()
+                    .is_some_and(|c| c.verdict.is_some()) =>
+            {
                 writeln!(out, "{indent}   {}", p.red("(root not in your bundle)"))?;
             }
             _ => {}
@@ -208,13 +246,26 @@ impl Human {
 
         for (i, cert) in t.outcome.presented.iter().enumerate() {
             if !links.iter().any(|l| l.presented_at == Some(i)) {
-                writeln!(out, "    {}", p.dim(&format!("also sent: [{i}] {} (not on the path)", cert.subject)))?;
+                writeln!(
+                    out,
+                    "    {}",
+                    p.dim(&format!(
+                        "also sent: [{i}] {} (not on the path)",
+                        cert.subject
+                    ))
+                )?;
             }
         }
         Ok(())
     }
 
-    fn cert_detail(&self, label: &str, cert: &Certificate, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    fn cert_detail(
+        &self,
+        label: &str,
+        cert: &Certificate,
+        report: &Report,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let p = &self.paint;
         let days = report.checked_at.days_until(cert.not_after);
         writeln!(out, "  {} {}", p.bold(label), p.bold(&cert.subject))?;
@@ -231,8 +282,18 @@ impl Human {
                 ),
             ),
             ("sha256", cert.sha256.clone()),
-            ("key", format!("{}, signed {}", cert.key, cert.signature_algorithm)),
-            ("CA", if cert.is_ca() { "yes".to_string() } else { "no".to_string() }),
+            (
+                "key",
+                format!("{}, signed {}", cert.key, cert.signature_algorithm),
+            ),
+            (
+                "CA",
+                if cert.is_ca() {
+                    "yes".to_string()
+                } else {
+                    "no".to_string()
+                },
+            ),
         ];
         for (name, value) in rows {
             writeln!(out, "      {name:<9} {value}")?;
@@ -262,7 +323,13 @@ impl Human {
                 (None, Some(key)) => format!("key id {key}"),
                 (None, None) => String::new(),
             };
-            writeln!(out, "    {} {} {}", p.dim(&format!("· {}:", cert.role)), cert.subject, p.dim(&id))?;
+            writeln!(
+                out,
+                "    {} {} {}",
+                p.dim(&format!("· {}:", cert.role)),
+                cert.subject,
+                p.dim(&id)
+            )?;
         }
         if !f.fix.is_empty() {
             writeln!(out, "    {}", p.bold("fix:"))?;
@@ -347,4 +414,3 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     }
     lines
 }
-

@@ -66,7 +66,12 @@ impl Report {
     }
 
     pub fn summary(&self) -> Summary {
-        let count = |s: Status| self.targets.iter().filter(|t| t.diagnosis.status == s).count();
+        let count = |s: Status| {
+            self.targets
+                .iter()
+                .filter(|t| t.diagnosis.status == s)
+                .count()
+        };
         Summary {
             targets: self.targets.len(),
             ok: count(Status::Ok),

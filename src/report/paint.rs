@@ -14,27 +14,51 @@ pub struct Paint {
 
 impl Paint {
     pub fn bold(&self, text: &str) -> String {
-        if self.enabled { text.bold().to_string() } else { text.to_string() }
+        if self.enabled {
+            text.bold().to_string()
+        } else {
+            text.to_string()
+        }
     }
 
     pub fn dim(&self, text: &str) -> String {
-        if self.enabled { text.dimmed().to_string() } else { text.to_string() }
+        if self.enabled {
+            text.dimmed().to_string()
+        } else {
+            text.to_string()
+        }
     }
 
     pub fn red(&self, text: &str) -> String {
-        if self.enabled { text.red().to_string() } else { text.to_string() }
+        if self.enabled {
+            text.red().to_string()
+        } else {
+            text.to_string()
+        }
     }
 
     pub fn yellow(&self, text: &str) -> String {
-        if self.enabled { text.yellow().to_string() } else { text.to_string() }
+        if self.enabled {
+            text.yellow().to_string()
+        } else {
+            text.to_string()
+        }
     }
 
     pub fn green(&self, text: &str) -> String {
-        if self.enabled { text.green().to_string() } else { text.to_string() }
+        if self.enabled {
+            text.green().to_string()
+        } else {
+            text.to_string()
+        }
     }
 
     pub fn cyan(&self, text: &str) -> String {
-        if self.enabled { text.cyan().to_string() } else { text.to_string() }
+        if self.enabled {
+            text.cyan().to_string()
+        } else {
+            text.to_string()
+        }
     }
 
     pub fn severity(&self, severity: Severity, text: &str) -> String {

@@ -32,7 +32,10 @@ pub struct Tool {
 
 impl Tool {
     pub fn this() -> Tool {
-        Tool { name: "ise-doctor", version: env!("CARGO_PKG_VERSION") }
+        Tool {
+            name: "ise-doctor",
+            version: env!("CARGO_PKG_VERSION"),
+        }
     }
 }
 
@@ -147,8 +150,15 @@ impl<'a> Document<'a> {
             tool: Tool::this(),
             command: report.command,
             checked_at: report.checked_at,
-            bundle: report.bundle.as_ref().map(|b| bundle_wire(b, report.checked_at)),
-            targets: report.targets.iter().map(|t| target_wire(t, report.checked_at)).collect(),
+            bundle: report
+                .bundle
+                .as_ref()
+                .map(|b| bundle_wire(b, report.checked_at)),
+            targets: report
+                .targets
+                .iter()
+                .map(|t| target_wire(t, report.checked_at))
+                .collect(),
             summary: SummaryWire {
                 targets: summary.targets,
                 ok: summary.ok,
@@ -221,16 +231,28 @@ fn target_wire(report: &TargetReport, now: Moment) -> TargetWire<'_> {
         cipher: outcome.cipher.as_deref(),
         elapsed_ms: outcome.elapsed_ms,
         client_auth: outcome.client_auth.as_ref(),
-        presented_chain: outcome.presented.iter().map(|c| cert_wire(c, now, None)).collect(),
+        presented_chain: outcome
+            .presented
+            .iter()
+            .map(|c| cert_wire(c, now, None))
+            .collect(),
         path: path.map(|p| {
             let anchor = match p.end {
                 crate::analysis::PathEnd::Anchored { anchor } => Some(anchor),
                 _ => None,
             };
-            p.links.iter().enumerate().map(|(i, l)| link_wire(l, anchor == Some(i))).collect()
+            p.links
+                .iter()
+                .enumerate()
+                .map(|(i, l)| link_wire(l, anchor == Some(i)))
+                .collect()
         }),
-        trusted: chain.and_then(|c| c.verdict.as_ref()).map(|_| path.is_some_and(|p| p.is_anchored())),
-        verdict: chain.and_then(|c| c.verdict.as_ref()).map(|v| VerdictWire { webpki: v }),
+        trusted: chain
+            .and_then(|c| c.verdict.as_ref())
+            .map(|_| path.is_some_and(|p| p.is_anchored())),
+        verdict: chain
+            .and_then(|c| c.verdict.as_ref())
+            .map(|v| VerdictWire { webpki: v }),
         findings: &report.diagnosis.findings,
     }
 }
