@@ -44,34 +44,46 @@ macro_rules! codes {
 codes! {
     ChainMissingIntermediate = "chain.missing-intermediate", Error,
         "An issuer needed to reach the bundle is in neither the presented chain nor the bundle.",
-        "Clients cannot build a path to a trusted root and fail with `unable to get local issuer certificate`. Usual cause: ISE sends only its leaf and the bundle holds only the root. Browsers hide it by fetching the intermediate via AIA.";
+        "Clients cannot build a path to a trusted root and fail with `unable to get local issuer \
+         certificate`. Usual cause: ISE sends only its leaf and the bundle holds only the root. \
+         Browsers hide it by fetching the intermediate via AIA.";
     ChainServerOmitsIntermediate = "chain.server-omits-intermediate", Warning,
-        "The chain validates only because the bundle holds an intermediate the server does not send.",
-        "This client works, but any client whose bundle holds only the root fails. ISE sends the intermediate once it is in its Trusted Certificates store.";
+        "The chain validates only because the bundle holds an intermediate the server does not \
+         send.",
+        "This client works, but any client whose bundle holds only the root fails. ISE sends the \
+         intermediate once it is in its Trusted Certificates store.";
     ChainUntrustedRoot = "chain.untrusted-root", Error,
         "The chain ends in a root certificate that is not in the bundle.",
-        "Either the bundle is for another PKI, the root was renewed, or something between you and ISE (a TLS-inspecting proxy) re-signs the traffic. Verify the root's fingerprint out of band; never trust it blindly.";
+        "Either the bundle is for another PKI, the root was renewed, or something between you and \
+         ISE (a TLS-inspecting proxy) re-signs the traffic. Verify the root's fingerprint out of \
+         band; never trust it blindly.";
     ChainSelfSignedLeaf = "chain.self-signed-leaf", Error,
         "The server presents a self-signed certificate instead of one issued by your CA.",
-        "ISE still uses its default self-signed certificate for this service, or the listener (for example DataConnect) has its own; no CA bundle can validate it.";
+        "ISE still uses its default self-signed certificate for this service, or the listener \
+         (for example DataConnect) has its own; no CA bundle can validate it.";
     ChainWrongOrder = "chain.wrong-order", Warning,
-        "The presented certificates are not in issuing order (leaf, then its issuer, then the next).",
-        "RFC 8446 tolerates it, but older clients (OpenSSL 1.0.2, some Java and embedded stacks) stop at the first mismatch.";
+        "The presented certificates are not in issuing order (leaf, then its issuer, then the \
+         next).",
+        "RFC 8446 tolerates it, but older clients (OpenSSL 1.0.2, some Java and embedded stacks) \
+         stop at the first mismatch.";
     ChainRootSent = "chain.root-sent", Info,
         "The server sends a self-signed root certificate.",
-        "Harmless but useless: clients never trust a root because the server sent it. It costs bytes in every handshake.";
+        "Harmless but useless: clients never trust a root because the server sent it. It costs \
+         bytes in every handshake.";
     ChainDuplicateCert = "chain.duplicate-cert", Info,
         "The server sends the same certificate more than once.",
         "Harmless for most clients, but a sign that the chain on the server was assembled by hand.";
     ChainUnrelatedCert = "chain.unrelated-cert", Warning,
         "The server sends a certificate that is not part of the leaf's chain.",
-        "Often a stale intermediate from before a CA renewal, or a certificate for another service. Strict clients may pick it and fail.";
+        "Often a stale intermediate from before a CA renewal, or a certificate for another \
+         service. Strict clients may pick it and fail.";
     ChainNotVerified = "chain.not-verified", Error,
         "rustls/webpki rejects the chain for a reason no other finding explains.",
         "The authoritative verdict failed; the message carries webpki's reason.";
     CertExpired = "cert.expired", Error,
         "A certificate in the chain has expired.",
-        "Every client rejects an expired certificate anywhere in the path, the trust anchor included for OpenSSL-based clients.";
+        "Every client rejects an expired certificate anywhere in the path, the trust anchor \
+         included for OpenSSL-based clients.";
     CertNotYetValid = "cert.not-yet-valid", Error,
         "A certificate in the chain is not valid yet.",
         "A certificate issued with a future start date, or a client or server clock that is wrong.";
@@ -80,64 +92,83 @@ codes! {
         "Renew it before clients start failing.";
     CertWeakSignature = "cert.weak-signature", Error,
         "A certificate below the root is signed with MD5 or SHA-1.",
-        "rustls, Go, browsers and OpenSSL at Debian's default security level refuse such signatures. Only a root's self-signature is exempt.";
+        "rustls, Go, browsers and OpenSSL at Debian's default security level refuse such \
+         signatures. Only a root's self-signature is exempt.";
     CertWeakKey = "cert.weak-key", Error,
-        "A certificate in the chain has an RSA key shorter than 2048 bits (or an EC key below 224 bits).",
-        "rustls and OpenSSL at Debian's default security level (SECLEVEL=2) refuse it; the handshake may fail before any chain check.";
+        "A certificate in the chain has an RSA key shorter than 2048 bits (or an EC key below 224 \
+         bits).",
+        "rustls and OpenSSL at Debian's default security level (SECLEVEL=2) refuse it; the \
+         handshake may fail before any chain check.";
     CertMissingServerAuth = "cert.missing-server-auth", Error,
         "The server certificate has an Extended Key Usage without serverAuth.",
-        "TLS clients reject a server certificate whose EKU does not allow server authentication (for example a clientAuth-only certificate bound to the Admin role).";
+        "TLS clients reject a server certificate whose EKU does not allow server authentication \
+         (for example a clientAuth-only certificate bound to the Admin role).";
     CaNotACa = "ca.not-a-ca", Error,
         "A certificate that issues another one in the chain is not marked CA:TRUE.",
-        "Clients refuse to accept a signature from a certificate that basicConstraints does not mark as a CA.";
+        "Clients refuse to accept a signature from a certificate that basicConstraints does not \
+         mark as a CA.";
     NameMismatch = "name.mismatch", Error,
         "The host name is not among the server certificate's subjectAltNames.",
-        "Clients check the name they connect to against the SANs; modern clients ignore the CN. Common when scripts call ISE by IP or by a short name.";
+        "Clients check the name they connect to against the SANs; modern clients ignore the CN. \
+         Common when scripts call ISE by IP or by a short name.";
     BundleEmpty = "bundle.empty", Error,
         "The bundle holds no certificate.",
         "Clients given this file trust nothing and fail every connection.";
     BundleMalformedBlock = "bundle.malformed-block", Error,
         "A PEM block in the bundle cannot be decoded.",
-        "Truncated copies, broken base64, or `-----END CERTIFICATE----------BEGIN CERTIFICATE-----` without a line break; OpenSSL stops reading or skips the certificate.";
+        "Truncated copies, broken base64, or `-----END CERTIFICATE----------BEGIN \
+         CERTIFICATE-----` without a line break; OpenSSL stops reading or skips the certificate.";
     BundleNotPem = "bundle.not-pem", Warning,
         "The bundle is DER (binary), not PEM.",
-        "Most HTTP clients (Python requests, curl --cacert) expect PEM and read nothing from a DER file.";
+        "Most HTTP clients (Python requests, curl --cacert) expect PEM and read nothing from a \
+         DER file.";
     BundlePrivateKey = "bundle.private-key", Error,
         "A private key sits in the CA bundle.",
-        "A CA bundle is public material copied to every client; a private key in it is leaked with it.";
+        "A CA bundle is public material copied to every client; a private key in it is leaked \
+         with it.";
     BundleDuplicateCert = "bundle.duplicate-cert", Info,
         "The bundle holds the same certificate more than once.",
         "Harmless, but a sign of a bundle assembled by repeated appends.";
     BundleExpiredCert = "bundle.expired-cert", Warning,
         "The bundle holds an expired certificate.",
-        "An expired CA in the bundle cannot anchor a valid path; it is dead weight or a sign of a stale bundle.";
+        "An expired CA in the bundle cannot anchor a valid path; it is dead weight or a sign of a \
+         stale bundle.";
     BundleNotCa = "bundle.not-ca", Warning,
         "The bundle holds a certificate that is not a CA (for example a server certificate).",
-        "Pinning a server certificate in a CA bundle works for some clients only, and breaks on every renewal.";
+        "Pinning a server certificate in a CA bundle works for some clients only, and breaks on \
+         every renewal.";
     BundleNoRoot = "bundle.no-root", Warning,
         "The bundle holds intermediates but no self-signed root.",
-        "rustls, Go, Java and Python 3.13 accept any bundle certificate as an anchor; OpenSSL-based clients (curl, Python 3.12 and older) need the self-signed root unless they enable partial-chain verification.";
+        "rustls, Go, Java and Python 3.13 accept any bundle certificate as an anchor; \
+         OpenSSL-based clients (curl, Python 3.12 and older) need the self-signed root unless \
+         they enable partial-chain verification.";
     BundleIncomplete = "bundle.incomplete", Warning,
         "A CA in the bundle was issued by a certificate that is not in the bundle.",
-        "The bundle is missing the upper part of its own chain; OpenSSL-based clients cannot reach a self-signed root through it.";
+        "The bundle is missing the upper part of its own chain; OpenSSL-based clients cannot \
+         reach a self-signed root through it.";
     NetDns = "net.dns", Error,
         "The host name does not resolve.",
         "A typo, a missing DNS record, or a resolver that does not know internal names.";
     NetRefused = "net.refused", Error,
         "The connection was refused or the address is unreachable.",
-        "The service does not listen on this port on this node, or a firewall rejects the connection.";
+        "The service does not listen on this port on this node, or a firewall rejects the \
+         connection.";
     NetTimeout = "net.timeout", Error,
         "No answer within the timeout (connect or TLS handshake).",
-        "A firewall dropping packets, a wrong address, or a service that accepts but never speaks TLS.";
+        "A firewall dropping packets, a wrong address, or a service that accepts but never speaks \
+         TLS.";
     TlsNotTls = "tls.not-tls", Error,
         "The port answered with something that is not TLS.",
-        "Plain HTTP, SSH or another protocol on this port: a wrong port, or TLS terminated elsewhere.";
+        "Plain HTTP, SSH or another protocol on this port: a wrong port, or TLS terminated \
+         elsewhere.";
     TlsHandshakeFailed = "tls.handshake-failed", Error,
         "The TLS handshake failed.",
-        "No common protocol version or cipher, a server key the client refuses, or the server closed the connection. The message carries the TLS alert.";
+        "No common protocol version or cipher, a server key the client refuses, or the server \
+         closed the connection. The message carries the TLS alert.";
     TlsClientCertRequired = "tls.client-cert-required", Error,
         "The server requires a client certificate and none was presented.",
-        "Mutual TLS (pxGrid on 8910, RadSec): the presented chain is still reported; present a client certificate issued by a CA the server accepts.";
+        "Mutual TLS (pxGrid on 8910, RadSec): the presented chain is still reported; present a \
+         client certificate issued by a CA the server accepts.";
 }
 
 impl Code {
