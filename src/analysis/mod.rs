@@ -15,6 +15,9 @@ pub mod path;
 pub mod signature;
 pub mod verdict;
 
+#[cfg(test)]
+mod tests;
+
 use crate::findings::{Finding, Status, worst_status};
 use crate::model::{Bundle, Certificate, Moment, ProbeOutcome, TargetSpec};
 
@@ -74,7 +77,8 @@ pub fn diagnose_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainDiagnosis
         verdict::webpki(input.presented, &input.bundle.certs, input.host, policy.now)
     });
     if let Some(verdict) = &verdict {
-        findings.extend(checks::chain::unexplained_rejection(verdict, &findings));
+        let sent = input.presented.len();
+        findings.extend(checks::chain::unexplained_rejection(verdict, &findings, sent));
     }
 
     rank(&mut findings);

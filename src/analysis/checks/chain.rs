@@ -39,12 +39,24 @@ pub fn check(
 }
 
 /// Adds `chain.not-verified` when webpki rejects and no error finding explains it.
-pub fn unexplained_rejection(verdict: &Verdict, findings: &[Finding]) -> Option<Finding> {
+/// `sent` is how many certificates the server presented.
+pub fn unexplained_rejection(
+    verdict: &Verdict,
+    findings: &[Finding],
+    sent: usize,
+) -> Option<Finding> {
     if verdict.ok || findings.iter().any(|f| f.severity == Severity::Error) {
         return None;
     }
 
     let reason = verdict.error.as_deref().unwrap_or("no reason given");
+    // webpki tries every same-name candidate by signature and gives up after 100 checks,
+    // so a valid path hidden behind many stale CAs is rejected although it exists.
+    if reason.contains("MaximumSignatureChecksExceeded")
+        || reason.contains("MaximumPathBuildCallsExceeded")
+    {
+        return Some(budget_exhausted(reason, sent));
+    }
     Some(
         Finding::new(
             Code::ChainNotVerified,
@@ -53,6 +65,23 @@ pub fn unexplained_rejection(verdict: &Verdict, findings: &[Finding]) -> Option<
         .fix("Run `openssl s_client -connect HOST:PORT -showcerts -verify_return_error` with the same CA file and compare its reason.")
         .fix("Report the chain (`ise-doctor chain HOST:PORT --pem`) with this message so the check can learn the case."),
     )
+}
+
+fn budget_exhausted(reason: &str, sent: usize) -> Finding {
+    Finding::new(
+        Code::ChainNotVerified,
+        format!(
+            "rustls/webpki gives up on this chain ({reason}): the server sends {sent} \
+             certificates and webpki stops searching after a fixed number of signature checks, \
+             before it reaches the real issuer. rustls-based clients fail although a valid path \
+             exists."
+        ),
+    )
+    .fix(format!(
+        "Remove the stale and unrelated CAs (see the chain.unrelated-cert findings) from \
+         {ISE_TRUSTED}, then re-bind the system certificate in {ISE_SYSTEM} so ISE sends only \
+         leaf + intermediate."
+    ))
 }
 
 fn trust(input: &ChainInput<'_>, path: &ChainPath) -> Vec<Finding> {
