@@ -1,0 +1,238 @@
+//! Trust and chain shape: what the server sends versus what the bundle holds.
+
+use ise_doctor::sim::pki::Issued;
+use ise_doctor::sim::{LeafSpec, PkiBuilder};
+
+use crate::support::{HOST, Lab, Run, serve};
+
+fn key_id(cert: &Issued) -> String {
+    cert.certificate()
+        .subject_key_id_hex()
+        .expect("lab CAs carry a subjectKeyIdentifier")
+}
+
+#[test]
+fn leaf_only_server_and_root_only_bundle_is_a_missing_intermediate() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf], &lab.pki.leaf);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(2);
+    out.status("error").only(&["chain.missing-intermediate"]);
+    let finding = out
+        .finding("chain.missing-intermediate")
+        .severity("error")
+        .says("CN=LAB-ISSUING-CA")
+        .says(&key_id(&lab.pki.intermediate))
+        .says("The server sends only its leaf");
+    let missing = finding.cert("missing issuer");
+    assert_eq!(missing["subject"], "CN=LAB-ISSUING-CA");
+    assert_eq!(
+        missing["key_id"].as_str(),
+        Some(key_id(&lab.pki.intermediate).as_str())
+    );
+
+    let target = out.target(0);
+    assert_eq!(target.chain_subjects(), ["CN=ise-01.example.net"]);
+    assert_eq!(target.value["trusted"], false);
+    assert_eq!(target.value["verdict"]["webpki"]["ok"], false);
+    let summary = &out.json()["summary"];
+    assert_eq!(
+        (summary["targets"].as_u64(), summary["errors"].as_u64()),
+        (Some(1), Some(1))
+    );
+}
+
+#[test]
+fn full_chain_and_root_only_bundle_is_healthy() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(0);
+    out.status("ok").no_findings();
+    let target = out.target(0);
+    assert_eq!(
+        target.chain_subjects(),
+        ["CN=ise-01.example.net", "CN=LAB-ISSUING-CA"]
+    );
+    assert_eq!(target.value["trusted"], true);
+    assert_eq!(target.value["verdict"]["webpki"]["ok"], true);
+    let path: Vec<&str> = target.value["path"]
+        .as_array()
+        .expect("a path")
+        .iter()
+        .map(|l| l["source"].as_str().expect("source"))
+        .collect();
+    assert_eq!(path, ["presented", "presented", "bundle"]);
+    assert_eq!(out.json()["summary"]["ok"], 1);
+}
+
+#[test]
+fn full_chain_human_report_exits_zero() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+
+    Run::check(server.port(), &lab.root_bundle())
+        .code(0)
+        .stdout_has("CN=LAB-ISSUING-CA")
+        .stdout_has("rustls/webpki: accepted")
+        .stdout_lacks("\u{1b}[");
+}
+
+#[test]
+fn leaf_only_server_with_intermediate_in_bundle_warns_that_the_server_omits_it() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf], &lab.pki.leaf);
+    let bundle = lab.bundle(&[&lab.pki.root, &lab.pki.intermediate]);
+
+    let out = Run::check(server.port(), &bundle).json().code(1);
+    out.status("warning")
+        .only(&["chain.server-omits-intermediate"]);
+    out.finding("chain.server-omits-intermediate")
+        .severity("warning")
+        .says("CN=LAB-ISSUING-CA")
+        .fix_says(&lab.pki.intermediate.sha256());
+    assert_eq!(out.target(0).value["trusted"], true);
+}
+
+#[test]
+fn chain_of_another_pki_ends_in_an_untrusted_root() {
+    let lab = Lab::new();
+    let other = PkiBuilder::new()
+        .root_cn("OTHER-ROOT-CA")
+        .issuing_cn("OTHER-ISSUING-CA")
+        .build()
+        .expect("builds");
+    let server = serve(
+        &[&other.leaf, &other.intermediate, &other.root],
+        &other.leaf,
+    );
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(2);
+    out.status("error").only(&["chain.untrusted-root"]);
+    out.finding("chain.untrusted-root")
+        .says("CN=OTHER-ROOT-CA")
+        .says(&other.root.sha256())
+        .says("CN=LAB-ROOT-CA");
+}
+
+#[test]
+fn root_with_the_same_name_but_another_key_is_untrusted() {
+    let lab = Lab::new();
+    let impostor = PkiBuilder::new().build().expect("builds");
+    let server = serve(
+        &[&impostor.leaf, &impostor.intermediate, &impostor.root],
+        &impostor.leaf,
+    );
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(2);
+    out.only(&["chain.untrusted-root"])
+        .finding("chain.untrusted-root")
+        .says("different root with the same name")
+        .says(&lab.pki.root.sha256());
+}
+
+#[test]
+fn self_signed_leaf_is_reported_as_such() {
+    let lab = Lab::new();
+    let leaf = lab
+        .pki
+        .issue_leaf(&LeafSpec::default().self_signed())
+        .expect("issues");
+    let server = serve(&[&leaf], &leaf);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(2);
+    out.status("error").only(&["chain.self-signed-leaf"]);
+    out.finding("chain.self-signed-leaf").says(&leaf.sha256());
+}
+
+#[test]
+fn root_before_intermediate_is_the_wrong_order() {
+    let lab = Lab::new();
+    let pki = &lab.pki;
+    let server = serve(&[&pki.leaf, &pki.root, &pki.intermediate], &pki.leaf);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(1);
+    out.status("warning")
+        .only(&["chain.wrong-order", "chain.root-sent"]);
+    out.finding("chain.wrong-order")
+        .severity("warning")
+        .says("LAB-ISSUING-CA");
+    assert_eq!(out.target(0).value["trusted"], true);
+}
+
+#[test]
+fn sending_the_root_is_information_only() {
+    let lab = Lab::new();
+    let pki = &lab.pki;
+    let server = serve(&[&pki.leaf, &pki.intermediate, &pki.root], &pki.leaf);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(0);
+    out.status("ok").only(&["chain.root-sent"]);
+    out.finding("chain.root-sent")
+        .severity("info")
+        .says("CN=LAB-ROOT-CA")
+        .says("position 2");
+}
+
+#[test]
+fn a_certificate_sent_twice_is_information_only() {
+    let lab = Lab::new();
+    let pki = &lab.pki;
+    let server = serve(
+        &[&pki.leaf, &pki.intermediate, &pki.intermediate],
+        &pki.leaf,
+    );
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(0);
+    out.status("ok").only(&["chain.duplicate-cert"]);
+    out.finding("chain.duplicate-cert")
+        .severity("info")
+        .says("positions 1 and 2");
+    assert_eq!(out.target(0).chain().len(), 3);
+}
+
+#[test]
+fn a_stale_intermediate_beside_the_real_one_is_unrelated() {
+    let lab = Lab::new();
+    let pki = &lab.pki;
+    let stale = pki.stale_intermediate().expect("issues");
+    let server = serve(&[&pki.leaf, &stale, &pki.intermediate], &pki.leaf);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(1);
+    out.status("warning").only(&["chain.unrelated-cert"]);
+    out.finding("chain.unrelated-cert")
+        .says(&stale.sha256())
+        .says("position 1")
+        .says("different key");
+    assert_eq!(out.target(0).value["trusted"], true);
+}
+
+#[test]
+fn only_a_stale_intermediate_names_the_near_miss() {
+    let lab = Lab::new();
+    let pki = &lab.pki;
+    let stale = pki.stale_intermediate().expect("issues");
+    let server = serve(&[&pki.leaf, &stale], &pki.leaf);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(2);
+    out.lacks("chain.untrusted-root")
+        .finding("chain.missing-intermediate")
+        .says(&stale.sha256())
+        .says("stale or foreign CA");
+}
+
+#[test]
+fn host_under_test_is_the_resolved_name() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(0);
+    let target = out.target(0);
+    assert_eq!(target.value["host"], HOST);
+    assert_eq!(target.value["port"], server.port());
+    assert_eq!(
+        target.value["address"],
+        format!("127.0.0.1:{}", server.port())
+    );
+    assert_eq!(target.value["target"], format!("{HOST}:{}", server.port()));
+}

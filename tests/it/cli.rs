@@ -1,0 +1,265 @@
+//! The command line: usage errors exit 3 (JSON too), colour, the clock, the JSON shape.
+
+use serde_json::Value;
+
+use crate::support::{HOST, Lab, Output, Run, fixture, serve};
+
+/// Asserts a run could not be performed: exit 3 and, for JSON, one error document.
+fn assert_unable(out: &Output) -> Option<&Value> {
+    assert_eq!(out.code, 3, "{}", out.transcript());
+    let error = out.args.iter().any(|a| a == "json").then(|| {
+        let doc = out.json();
+        assert_eq!(doc["schema_version"], 1);
+        assert_eq!(doc["summary"]["exit_code"], 3);
+        assert!(doc["error"]["message"].is_string(), "{}", out.transcript());
+        &doc["error"]
+    });
+    assert!(out.stderr.contains("error"), "{}", out.transcript());
+    error
+}
+
+#[test]
+fn unknown_flag_exits_3_not_clap_2() {
+    let out = Run::new(["check", "ise-01.example.net", "--bogus"]).output();
+    assert_unable(&out);
+    out.stderr_has("--bogus");
+}
+
+#[test]
+fn unknown_flag_with_json_prints_one_error_document() {
+    let out = Run::new(["check", "ise-01.example.net", "--bogus"])
+        .json()
+        .output();
+    let error = assert_unable(&out).expect("an error document");
+    let message = error["message"].as_str().expect("message");
+    assert!(message.contains("--bogus"), "{message}");
+}
+
+#[test]
+fn json_written_as_one_argument_also_gets_an_error_document() {
+    let out = Run::new(["--format=json", "check", "x.example.net", "--bogus"]).output();
+    assert_eq!(out.code, 3);
+    let doc: Value = serde_json::from_str(&out.stdout).expect("one JSON document");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--bogus"))
+    );
+}
+
+#[test]
+fn missing_ca_names_the_flag() {
+    let out = Run::new(["check", "ise-01.example.net:9060"]).output();
+    assert_unable(&out);
+    out.stderr_has("--ca");
+
+    let out = Run::new(["check", "ise-01.example.net:9060"])
+        .json()
+        .output();
+    let error = assert_unable(&out).expect("an error document");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--ca"))
+    );
+    assert_eq!(error["subject"], "--ca");
+}
+
+#[test]
+fn missing_target_exits_3() {
+    let lab = Lab::new();
+    assert_unable(&Run::new(["check", "--ca", &lab.root_bundle()]).output());
+}
+
+#[test]
+fn nonexistent_bundle_names_the_path() {
+    let lab = Lab::new();
+    let missing = lab
+        .path("no-such-bundle.pem")
+        .to_string_lossy()
+        .into_owned();
+
+    let out = Run::new(["check", "ise-01.example.net:9060", "--ca", &missing]).output();
+    assert_unable(&out);
+    out.stderr_has(&missing);
+
+    let out = Run::new(["check", "ise-01.example.net:9060", "--ca", &missing])
+        .json()
+        .output();
+    let error = assert_unable(&out).expect("an error document");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&missing)),
+        "{error}"
+    );
+    assert_eq!(error["subject"], missing.as_str());
+    assert!(
+        out.json().get("targets").is_none(),
+        "no report for a run that did not happen"
+    );
+}
+
+#[test]
+fn a_directory_as_bundle_names_the_path() {
+    let lab = Lab::new();
+    let dir = lab.dir().to_string_lossy().into_owned();
+
+    let out = Run::new(["bundle", &dir]).json().output();
+    let error = assert_unable(&out).expect("an error document");
+    assert!(
+        error["message"].as_str().is_some_and(|m| m.contains(&dir)),
+        "{error}"
+    );
+}
+
+#[test]
+fn bad_values_name_their_flag() {
+    let lab = Lab::new();
+    let bundle = lab.root_bundle();
+    let base = ["check", "ise-01.example.net:9060", "--ca", bundle.as_str()];
+    for (extra, flag) in [
+        (&["--at", "next tuesday"][..], "--at"),
+        (&["--timeout", "0"][..], "--timeout"),
+        (&["--concurrency", "0"][..], "--concurrency"),
+        (&["--resolve", "ise-01.example.net:9060"][..], "--resolve"),
+    ] {
+        let out = Run::new(base).args(extra).json().output();
+        let error = assert_unable(&out).expect("an error document");
+        assert_eq!(error["subject"], flag, "{}", out.transcript());
+    }
+
+    let out = Run::new(["check", "https://ise-01.example.net/", "--ca", &bundle]).output();
+    assert_unable(&out);
+    out.stderr_has("looks like a URL");
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let out = Run::new(["--help"]).code(0);
+    out.stdout_has("Usage")
+        .stdout_has("check")
+        .stdout_has("Exit codes");
+    Run::new(["check", "--help"]).code(0).stdout_has("--ca");
+    Run::new(["--version"])
+        .code(0)
+        .stdout_has(env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn color_always_paints_and_no_color_with_auto_does_not() {
+    let bundle = fixture("bundle-full.pem");
+
+    let painted = Run::new(["bundle", &bundle, "--color", "always"]).code(0);
+    assert!(
+        painted.stdout.contains("\u{1b}["),
+        "{}",
+        painted.transcript()
+    );
+
+    let plain = Run::new(["bundle", &bundle, "--color", "auto"])
+        .env("NO_COLOR", "1")
+        .code(0);
+    assert!(!plain.stdout.contains('\u{1b}'), "{}", plain.transcript());
+    let never = Run::new(["bundle", &bundle, "--color", "never"]).env_remove("NO_COLOR");
+    assert!(!never.code(0).stdout.contains('\u{1b}'));
+
+    // JSON is never painted.
+    let json = Run::new(["bundle", &bundle, "--color", "always"])
+        .json()
+        .code(0);
+    assert!(!json.stdout.contains('\u{1b}'));
+}
+
+#[test]
+fn at_in_the_future_expires_a_valid_chain() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+    let bundle = lab.root_bundle();
+
+    Run::check(server.port(), &bundle)
+        .json()
+        .code(0)
+        .no_findings();
+
+    let out = Run::check(server.port(), &bundle)
+        .args(["--at", "2100-01-01T00:00:00Z"])
+        .json();
+    let out = out.code(2);
+    out.status("error")
+        .finding("cert.expired")
+        .says("The leaf `CN=ise-01.example.net`");
+    assert_eq!(out.json()["checked_at"], "2100-01-01T00:00:00Z");
+    let chain = out.target(0).chain();
+    assert!(
+        chain
+            .iter()
+            .all(|c| c["days_left"].as_i64().is_some_and(|d| d < 0))
+    );
+}
+
+#[test]
+fn json_report_has_the_documented_fields() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(0);
+    let doc = out.json();
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["tool"]["name"], "ise-doctor");
+    assert_eq!(doc["command"], "check");
+    assert!(doc["checked_at"].is_string());
+    assert_eq!(doc["bundle"]["count"], 1);
+
+    let leaf = &out.target(0).chain()[0];
+    for field in [
+        "subject",
+        "issuer",
+        "serial",
+        "not_before",
+        "not_after",
+        "sha256",
+        "is_ca",
+        "self_signed",
+        "san",
+        "key",
+        "signature_algorithm",
+    ] {
+        assert!(
+            leaf.get(field).is_some_and(|v| !v.is_null()),
+            "no {field}: {leaf}"
+        );
+    }
+    assert_eq!(leaf["subject"], format!("CN={HOST}"));
+    assert_eq!(leaf["issuer"], "CN=LAB-ISSUING-CA");
+    assert_eq!(leaf["sha256"], lab.pki.leaf.sha256());
+    assert_eq!(leaf["is_ca"], false);
+    assert_eq!(leaf["self_signed"], false);
+    assert_eq!(
+        leaf["san"][0],
+        serde_json::json!({ "type": "dns", "value": HOST })
+    );
+    assert_eq!(leaf["key"]["kind"], "ec");
+    assert!(
+        leaf["signature_algorithm"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert_eq!(out.target(0).chain()[1]["is_ca"], true);
+
+    let summary = &doc["summary"];
+    for field in ["targets", "ok", "warnings", "errors", "exit_code"] {
+        assert!(summary[field].is_u64(), "summary.{field}: {summary}");
+    }
+}
+
+#[test]
+fn codes_lists_every_code() {
+    let out = Run::new(["codes"]).code(0);
+    out.stdout_has("chain.missing-intermediate")
+        .stdout_has("tls.client-cert-required");
+
+    let out = Run::new(["codes"]).json().code(0);
+    let codes = out.json()["codes"].as_array().expect("codes");
+    assert_eq!(codes.len(), ise_doctor::findings::REGISTRY.len());
+}

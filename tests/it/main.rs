@@ -1,0 +1,23 @@
+//! The integration suite: one test binary (link time matters on a 2-core machine) that
+//! runs the built `ise-doctor` against real TLS servers on 127.0.0.1.
+//!
+//! - [`support`]: the `Run` builder (a transcript of one CLI run), the `Lab` (a PKI and a
+//!   temporary folder for bundles) and in-process servers;
+//! - one module per topic: trust and chain shape, certificate checks, probe failures,
+//!   CLI behaviour, the `bundle` and `chain` commands, an OpenSSL peer, hostile peers,
+//!   and the generated docs.
+//!
+//! Nothing here connects anywhere but 127.0.0.1; host names are neutral
+//! (`ise-01.example.net`) and reach the servers through `--resolve`.
+
+mod support;
+
+mod bundle_cmd;
+mod chain_cmd;
+mod check_certs;
+mod check_probe;
+mod check_trust;
+mod cli;
+mod docs;
+mod hostile;
+mod openssl_peer;
