@@ -5,6 +5,7 @@
 //! writes a bundle that holds only the root into a private temporary folder, and runs
 //! the same probe and analysis as `check`. Nothing leaves the machine.
 
+use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
@@ -68,7 +69,9 @@ pub fn run(plan: &Plan) -> Result<Outcome, Failure> {
         return Ok(Outcome::Done(2));
     }
     if plan.format == Format::Human {
-        println!(
+        // A closed pipe (`demo | head`) is not an error, so no `println!` (it panics).
+        let _ = writeln!(
+            std::io::stdout(),
             "\nThis was a simulated ISE on 127.0.0.1: ise-01 sends leaf + intermediate, ise-02 \
              only its leaf,\nand the bundle holds only the root. `check` exits {code} here; the \
              demo exits 0 because\nthat is the expected diagnosis. Try it on yours: \

@@ -10,7 +10,8 @@ pub struct Json;
 impl Renderer for Json {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let document = Document::from_report(report);
-        serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
+        // `From` keeps the kind of an I/O error (a closed pipe stays BrokenPipe).
+        serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::from)?;
         writeln!(out)
     }
 }
@@ -23,6 +24,6 @@ pub fn render_error(message: &str, subject: Option<&str>, out: &mut dyn Write) -
         error: ErrorWire { message, subject },
         summary: ErrorSummary { exit_code: 3 },
     };
-    serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::from)?;
     writeln!(out)
 }
