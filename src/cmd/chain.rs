@@ -45,10 +45,10 @@ pub fn run(
 /// Prints the presented certificates as PEM; exit 0 when there were any, 2 otherwise.
 fn write_pem(target: &TargetSpec, outcome: &crate::model::ProbeOutcome) -> i32 {
     if outcome.presented.is_empty() {
-        let why = outcome
-            .failure
-            .as_ref()
-            .map(|f| format!(": {f:?}"))
+        // The same sentence as the report's finding, not the failure's debug form.
+        let why = crate::analysis::checks::probe::check(target, outcome)
+            .first()
+            .map(|f| format!(" ({}): {}", f.code, f.message))
             .unwrap_or_default();
         eprintln!(
             "ise-doctor: error: {} presented no certificate{why}",
