@@ -253,6 +253,21 @@ impl Pki {
         issue_leaf(spec, &self.intermediate, OffsetDateTime::now_utc())
     }
 
+    /// A CA named `cn` issued by `issuer`, for deeper PKIs (root → issuing → sub-CA).
+    pub fn sub_ca(&self, cn: &str, issuer: &Issued) -> Result<Issued, rcgen::Error> {
+        let params = ca_params(cn, true, Validity::LongLived { days: 1825 });
+        issue(params, KeyAlg::default(), Some(issuer))
+    }
+
+    /// Issues a leaf from any CA, e.g. one made by [`Pki::sub_ca`].
+    pub fn issue_leaf_from(
+        &self,
+        spec: &LeafSpec,
+        issuer: &Issued,
+    ) -> Result<Issued, rcgen::Error> {
+        issue_leaf(spec, issuer, OffsetDateTime::now_utc())
+    }
+
     /// A stale or forged issuing CA: same subject name as the real one, another key,
     /// signed by the same root. Leaves of this PKI do not verify against it.
     pub fn stale_intermediate(&self) -> Result<Issued, rcgen::Error> {

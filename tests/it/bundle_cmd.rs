@@ -347,3 +347,15 @@ fn sim_bundles_too() {
     assert_eq!(codes(&out), ["bundle.duplicate-cert"]);
     assert_eq!(report(&out)["count"], 3);
 }
+
+#[test]
+fn at_judges_the_bundle_at_another_time() {
+    let path = fixture("bundle-full.pem");
+    let out = Run::new(["bundle", &path, "--at", "2121-01-01T00:00:00Z"])
+        .json()
+        .code(1);
+    assert_eq!(codes(&out), ["bundle.expired-cert", "bundle.expired-cert"]);
+    Run::new(["bundle", &path, "--at", "2030-01-01T00:00:00Z"])
+        .json()
+        .code(0);
+}

@@ -164,3 +164,27 @@ fn wildcard_leaf_matches_one_label() {
     let (_server, run) = check_leaf(&lab, &leaf(&lab, LeafSpec::dns(&["*.example.net"])));
     run.code(0).no_findings();
 }
+
+#[test]
+fn connecting_by_ip_needs_an_ip_san() {
+    let lab = Lab::new();
+    let loopback = std::net::IpAddr::from([127, 0, 0, 1]);
+    let with_ip = leaf(&lab, LeafSpec::default().with_ip(loopback));
+    let server = serve(&[&with_ip, &lab.pki.intermediate], &with_ip);
+    let target = format!("127.0.0.1:{}", server.port());
+    let bundle = lab.root_bundle();
+
+    Run::new(["check", &target, "--ca", &bundle])
+        .json()
+        .code(0)
+        .no_findings();
+
+    let dns_only = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+    let target = format!("127.0.0.1:{}", dns_only.port());
+    let out = Run::new(["check", &target, "--ca", &bundle]).json().code(2);
+    out.only(&["name.mismatch"])
+        .finding("name.mismatch")
+        .says("`127.0.0.1` is not a name")
+        .fix_says("--resolve")
+        .fix_says("IP Address");
+}

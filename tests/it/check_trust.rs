@@ -236,3 +236,45 @@ fn host_under_test_is_the_resolved_name() {
     );
     assert_eq!(target.value["target"], format!("{HOST}:{}", server.port()));
 }
+
+#[test]
+fn deeper_pki_served_out_of_order_is_the_wrong_order_only() {
+    let lab = Lab::new();
+    let pki = &lab.pki;
+    let sub = pki.sub_ca("LAB-SUB-CA", &pki.intermediate).expect("issues");
+    let leaf = pki
+        .issue_leaf_from(&LeafSpec::default(), &sub)
+        .expect("issues");
+
+    let in_order = serve(&[&leaf, &sub, &pki.intermediate], &leaf);
+    Run::check(in_order.port(), &lab.root_bundle())
+        .json()
+        .code(0)
+        .no_findings();
+
+    let swapped = serve(&[&leaf, &pki.intermediate, &sub], &leaf);
+    let out = Run::check(swapped.port(), &lab.root_bundle())
+        .json()
+        .code(1);
+    out.status("warning").only(&["chain.wrong-order"]);
+    out.finding("chain.wrong-order")
+        .says("[0] `ise-01.example.net` → [2] `LAB-SUB-CA` → [1] `LAB-ISSUING-CA`");
+}
+
+#[test]
+fn deeper_pki_missing_its_upper_intermediate_names_it() {
+    let lab = Lab::new();
+    let pki = &lab.pki;
+    let sub = pki.sub_ca("LAB-SUB-CA", &pki.intermediate).expect("issues");
+    let leaf = pki
+        .issue_leaf_from(&LeafSpec::default(), &sub)
+        .expect("issues");
+    let server = serve(&[&leaf, &sub], &leaf);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(2);
+    out.only(&["chain.missing-intermediate"])
+        .finding("chain.missing-intermediate")
+        .says("The issuer of the intermediate `CN=LAB-SUB-CA`, `CN=LAB-ISSUING-CA`")
+        .says(&key_id(&pki.intermediate))
+        .says("the 2 certificates the server sent");
+}

@@ -263,3 +263,158 @@ fn codes_lists_every_code() {
     let codes = out.json()["codes"].as_array().expect("codes");
     assert_eq!(codes.len(), ise_doctor::findings::REGISTRY.len());
 }
+
+#[test]
+fn verbose_logs_go_to_stderr_and_json_stays_clean() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+
+    // `Run` parses stdout as one JSON document: logs must not leak into it.
+    let out = Run::check(server.port(), &lab.root_bundle())
+        .args(["-vv"])
+        .json()
+        .code(0);
+    assert!(
+        !out.stderr.trim().is_empty(),
+        "-vv logs nothing\n{}",
+        out.transcript()
+    );
+    out.no_findings();
+}
+
+#[test]
+fn bundle_defects_count_towards_the_exit_code() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+    let bundle = lab.write("with-key.pem", lab.pki.root.pem() + &lab.pki.leaf.key_pem());
+
+    let out = Run::check(server.port(), &bundle).json().code(2);
+    out.status("ok").no_findings();
+    let doc = out.json();
+    assert_eq!(doc["bundle"]["findings"][0]["code"], "bundle.private-key");
+    assert_eq!(doc["summary"]["bundle_status"], "error");
+    assert_eq!(
+        (
+            doc["summary"]["ok"].as_u64(),
+            doc["summary"]["errors"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
+    let key_body = lab.pki.leaf.key_pem();
+    let key_line = key_body.lines().nth(1).expect("a PEM body line");
+    out.stdout_lacks(key_line);
+    assert!(!out.stderr.contains(key_line));
+}
+
+#[test]
+fn bare_host_expands_to_the_ers_and_api_ports() {
+    let lab = Lab::new();
+    let out = Run::new(["check", "nonexistent.invalid", "--ca", &lab.root_bundle()])
+        .json()
+        .code(2);
+    let ports: Vec<u64> = (0..2)
+        .map(|i| out.target(i).value["port"].as_u64().expect("port"))
+        .collect();
+    assert_eq!(ports, [9060, 443]);
+    assert_eq!(out.target(0).value["service"], "ERS API");
+    assert_eq!(out.json()["summary"]["targets"], 2);
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    use std::process::{Command, Stdio};
+
+    // Large output into a pipe whose reader is gone (like `| head -1`).
+    let lab = Lab::new();
+    let big = lab.bundle(&vec![&lab.pki.root; 200]);
+    for (args, code) in [
+        (vec!["bundle", &big, "--format", "json"], 0),
+        (vec!["bundle", &big], 0),
+        (vec!["codes", "--markdown"], 0),
+        (vec!["demo"], 0),
+    ] {
+        let mut child = Command::new(crate::support::BIN)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("exits");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+    }
+}
+
+/// Runs the binary on a pseudo-terminal (util-linux `script`), where `--color auto`
+/// colours unless NO_COLOR is set. `None` when `script` is unavailable.
+fn on_a_terminal(args: &str, no_color: Option<&str>) -> Option<String> {
+    use std::process::{Command, Stdio};
+
+    let command = format!("'{}' {args}", crate::support::BIN);
+    let mut script = Command::new("script");
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::null());
+    match no_color {
+        Some(value) => script.env("NO_COLOR", value),
+        None => script.env_remove("NO_COLOR"),
+    };
+    let out = script.output().ok().filter(|o| o.status.success())?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn no_color_is_honoured_on_a_terminal() {
+    let args = format!("bundle '{}' --color auto", fixture("bundle-full.pem"));
+    let Some(coloured) = on_a_terminal(&args, None) else {
+        eprintln!("note: `script` not available; terminal colour test skipped");
+        return;
+    };
+    assert!(
+        coloured.contains("\u{1b}["),
+        "auto on a terminal colours:\n{coloured}"
+    );
+
+    let plain = on_a_terminal(&args, Some("1")).expect("script ran before");
+    assert!(!plain.contains('\u{1b}'), "NO_COLOR=1 must win:\n{plain}");
+    // An empty NO_COLOR does not count (no-color.org).
+    let empty = on_a_terminal(&args, Some("")).expect("script ran before");
+    assert!(empty.contains("\u{1b}["), "{empty}");
+}
+
+#[test]
+fn unreadable_bundle_names_the_path() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let lab = Lab::new();
+    let path = lab.write("locked.pem", lab.pki.root.pem());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    if std::fs::read(&path).is_ok() {
+        eprintln!("note: running with privileges that read mode-000 files; test skipped");
+        return;
+    }
+    let out = Run::new(["bundle", &path]).json().output();
+    let error = assert_unable(&out).expect("an error document");
+    assert!(
+        error["message"].as_str().is_some_and(|m| m.contains(&path)),
+        "{error}"
+    );
+}
+
+#[test]
+fn demo_shows_both_verdicts_and_exits_0() {
+    let out = Run::new(["demo"]).code(0);
+    out.stdout_has("chain.missing-intermediate")
+        .stdout_has("ise-01.example.net");
+
+    // The demo's JSON is the report of its `check`: exit_code 2 inside, 0 for the demo.
+    let out = Run::new(["demo"]).json().output();
+    assert_eq!(out.code, 0, "{}", out.transcript());
+    assert_eq!(out.target(0).value["status"], "ok");
+    out.target(1)
+        .status("error")
+        .only(&["chain.missing-intermediate"]);
+    assert_eq!(out.json()["summary"]["exit_code"], 2);
+}
