@@ -93,8 +93,11 @@ pub fn diagnose_target(
     policy: &Policy,
 ) -> TargetDiagnosis {
     let mut findings = checks::probe::check(target, outcome);
+    findings.extend(checks::probe::unparsable(target, outcome));
 
-    let chain = (!outcome.presented.is_empty()).then(|| {
+    // Without its leaf, the next certificate would be judged as the server's own.
+    let leaf_parsed = !outcome.unparsable.iter().any(|(position, _)| *position == 0);
+    let chain = (leaf_parsed && !outcome.presented.is_empty()).then(|| {
         let host_port = target.command_args();
         let input = ChainInput {
             host: &target.host,

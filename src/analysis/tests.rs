@@ -539,3 +539,49 @@ fn bundle_expiry_follows_the_clock() {
     let codes = bundle_codes(&[fixture!("bundle-full.pem")], &later);
     assert_eq!(codes, [Code::BundleExpiredCert, Code::BundleExpiredCert]);
 }
+
+// --- targets -------------------------------------------------------------------------
+
+fn target() -> crate::model::TargetSpec {
+    crate::model::TargetSpec {
+        label: format!("{HOST}:443"),
+        host: HOST.to_string(),
+        port: 443,
+        connect_to: None,
+        service: None,
+    }
+}
+
+#[test]
+fn unparsable_certificates_are_findings_and_a_lost_leaf_is_not_replaced() {
+    use crate::model::ProbeOutcome;
+
+    let middle = ProbeOutcome {
+        presented: vec![leaf(), issuing()],
+        unparsable: vec![(1, "not DER".to_string())],
+        ..ProbeOutcome::default()
+    };
+    let d = super::diagnose_target(&target(), &middle, &root_bundle(), &policy());
+    let codes: Vec<Code> = d.findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, [Code::TlsHandshakeFailed]);
+    assert!(
+        d.findings[0].message.contains("position 1"),
+        "{}",
+        d.findings[0].message
+    );
+    assert!(d.chain.is_some());
+
+    let no_leaf = ProbeOutcome {
+        presented: vec![issuing()],
+        unparsable: vec![(0, "not DER".to_string())],
+        ..ProbeOutcome::default()
+    };
+    let d = super::diagnose_target(&target(), &no_leaf, &root_bundle(), &policy());
+    let codes: Vec<Code> = d.findings.iter().map(|f| f.code).collect();
+    assert_eq!(
+        codes,
+        [Code::TlsHandshakeFailed],
+        "the intermediate is not judged as a leaf"
+    );
+    assert!(d.chain.is_none());
+}

@@ -3,6 +3,9 @@
 //! `net.dns`, `net.refused`, `net.timeout`, `tls.not-tls`, `tls.handshake-failed`,
 //! `tls.client-cert-required`. The chain a server presented before failing is analysed
 //! separately; these findings only say why the connection did not complete.
+//!
+//! [`unparsable`] adds `tls.handshake-failed` for each presented certificate that does
+//! not parse: our probe captures past it, real clients abort the handshake on it.
 
 use crate::findings::{Code, Finding};
 use crate::model::{ProbeFailure, ProbeOutcome, TargetSpec};
@@ -84,6 +87,38 @@ pub fn check(target: &TargetSpec, outcome: &ProbeOutcome) -> Vec<Finding> {
         }
     };
     vec![finding]
+}
+
+/// One `tls.handshake-failed` per presented certificate that does not parse. The probe
+/// accepts any bytes to capture the chain; TLS clients reject the whole Certificate
+/// message (OpenSSL: "decode error", rustls: "BadEncoding").
+pub fn unparsable(target: &TargetSpec, outcome: &ProbeOutcome) -> Vec<Finding> {
+    let where_ = format!("{}:{}", target.host, target.port);
+    outcome
+        .unparsable
+        .iter()
+        .map(|(position, reason)| {
+            let what = if *position == 0 {
+                "its own certificate (position 0), so there is no leaf to judge"
+            } else {
+                "the certificate at this position; it is left out of the chain analysis"
+            };
+            Finding::new(
+                Code::TlsHandshakeFailed,
+                format!(
+                    "{where_} sends a certificate at position {position} that cannot be parsed \
+                     ({reason}). TLS clients abort the handshake on it. This report omits {what}."
+                ),
+            )
+            .fix(format!(
+                "Look at what is sent: `openssl s_client -connect {where_} -showcerts`; then \
+                 re-import a clean copy of that certificate in {} and re-bind the system \
+                 certificate in {}.",
+                crate::analysis::advice::ISE_TRUSTED,
+                crate::analysis::advice::ISE_SYSTEM
+            ))
+        })
+        .collect()
 }
 
 /// Which service usually listens on this port, and how to check it is enabled.
