@@ -278,3 +278,193 @@ fn deeper_pki_missing_its_upper_intermediate_names_it() {
         .says(&key_id(&pki.intermediate))
         .says("the 2 certificates the server sent");
 }
+
+#[test]
+fn intermediate_only_bundle_anchors_the_chain_and_warns_about_the_bundle() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+    let bundle = lab.bundle(&[&lab.pki.intermediate]);
+
+    let out = Run::check(server.port(), &bundle).json().code(1);
+    out.status("ok").no_findings();
+    assert_eq!(out.target(0).value["trusted"], true);
+    let doc = out.json();
+    assert_eq!(doc["bundle"]["findings"][0]["code"], "bundle.no-root");
+    assert_eq!(doc["summary"]["bundle_status"], "warning");
+}
+
+#[test]
+fn expired_root_in_the_bundle_is_reported_on_the_chain_and_the_bundle() {
+    let pki = PkiBuilder::new()
+        .root_validity(ise_doctor::sim::Validity::Expired { days_ago: 1 })
+        .build()
+        .expect("builds");
+    let lab = Lab::with(pki);
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(2);
+    out.only(&["cert.expired"])
+        .finding("cert.expired")
+        .says("The root `CN=LAB-ROOT-CA` expired");
+    assert_eq!(
+        out.json()["bundle"]["findings"][0]["code"],
+        "bundle.expired-cert"
+    );
+}
+
+#[test]
+fn host_names_are_case_and_trailing_dot_insensitive() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+    let port = server.port();
+    let bundle = lab.root_bundle();
+
+    for host in ["ISE-01.Example.NET", "ise-01.example.net."] {
+        let out = Run::check_as(host, port, &bundle).json().output();
+        assert_eq!(out.code, 0, "{}", out.transcript());
+        out.no_findings();
+    }
+    // A rule for the lower-case name applies to the upper-case target too.
+    let target = format!("ISE-01.EXAMPLE.NET:{port}");
+    Run::new(["check", &target, "--ca", &bundle])
+        .resolve(HOST, port)
+        .json()
+        .code(0)
+        .no_findings();
+}
+
+/// The command inside a fix step such as "Re-check: `ise-doctor check …`.".
+fn suggested_command(step: &str) -> Vec<String> {
+    let start = step
+        .find("`ise-doctor ")
+        .expect("the step quotes an ise-doctor command");
+    let rest = &step[start + 1..];
+    let command = &rest[..rest.find('`').expect("closing backtick")];
+    command
+        .split_whitespace()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn suggested_commands_run_and_reproduce_the_diagnosis() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf], &lab.pki.leaf);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(2);
+    let fix = out.finding("chain.missing-intermediate").value["fix"].clone();
+    let step = fix
+        .as_array()
+        .expect("fix steps")
+        .iter()
+        .filter_map(|s| s.as_str())
+        .find(|s| s.starts_with("Re-check:"))
+        .expect("a re-check step")
+        .to_string();
+    Run::new(suggested_command(&step))
+        .json()
+        .code(2)
+        .only(&["chain.missing-intermediate"]);
+
+    let bundle = lab.bundle(&[&lab.pki.root, &lab.pki.intermediate]);
+    let out = Run::check(server.port(), &bundle).json().code(1);
+    let finding = out.finding("chain.server-omits-intermediate");
+    let fix = finding.value["fix"].as_array().expect("fix steps");
+    let step = fix
+        .iter()
+        .filter_map(|s| s.as_str())
+        .find(|s| s.contains("`ise-doctor chain "))
+        .expect("a chain step");
+    let shown = Run::new(suggested_command(step)).json().code(0);
+    assert_eq!(
+        shown.target(0).chain().len(),
+        1,
+        "the server sends only its leaf"
+    );
+}
+
+#[test]
+fn human_report_of_the_classic_case_reads_like_a_diagnosis() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf], &lab.pki.leaf);
+    let bundle = lab.root_bundle();
+
+    let out = Run::check(server.port(), &bundle).code(2);
+    out.stdout_has(&format!("ERROR   {HOST}:{}", server.port()))
+        .stdout_has(&format!(
+            "missing: CN=LAB-ISSUING-CA (key id {})",
+            key_id(&lab.pki.intermediate)
+        ))
+        .stdout_has("error: chain.missing-intermediate")
+        .stdout_has(" 1. Get `CN=LAB-ISSUING-CA`")
+        .stdout_has("(exit 2)");
+    assert!(
+        out.stderr.is_empty(),
+        "nothing on stderr without -v\n{}",
+        out.transcript()
+    );
+}
+
+/// Runs a fix step's quoted shell command in `dir`, with `ise-doctor` as the binary.
+fn run_step(step: &str, dir: &std::path::Path) -> std::process::Output {
+    let start = step.find('`').expect("the step quotes a command") + 1;
+    let command = &step[start..start + step[start..].find('`').expect("closing backtick")];
+    let command = command.replace("ise-doctor ", &format!("'{}' ", crate::support::BIN));
+    std::process::Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("sh runs")
+}
+
+#[test]
+fn following_the_client_side_fix_repairs_the_bundle() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf], &lab.pki.leaf);
+    // A folder and file name that need shell quoting.
+    let folder = lab.path("my bundles");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let bundle = folder.join("ca's.pem");
+    std::fs::write(&bundle, lab.pki.root.pem()).expect("write");
+    let bundle = bundle.to_string_lossy().into_owned();
+    // What "get it from your PKI" produces, under the name the fix steps use.
+    lab.write("LAB-ISSUING-CA.pem", lab.pki.intermediate.pem());
+
+    let out = Run::check(server.port(), &bundle).json().code(2);
+    let finding = out.finding("chain.missing-intermediate");
+    let steps: Vec<&str> = finding.value["fix"]
+        .as_array()
+        .expect("fix steps")
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+
+    let client_side = steps
+        .iter()
+        .find(|s| s.starts_with("Client side:"))
+        .expect("a step");
+    let done = run_step(client_side, lab.dir());
+    assert!(
+        done.status.success(),
+        "{client_side}: {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(
+        std::path::Path::new(&format!("{bundle}.bak")).exists(),
+        "a backup was made"
+    );
+
+    let recheck = steps
+        .iter()
+        .find(|s| s.starts_with("Re-check:"))
+        .expect("a step");
+    let again = run_step(recheck, lab.dir());
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.status.code(), Some(1), "{recheck}\n{stdout}");
+    assert!(
+        stdout.contains("chain.server-omits-intermediate"),
+        "{stdout}"
+    );
+}

@@ -242,3 +242,58 @@ fn stalling_targets_each_get_their_own_budget() {
     }
     assert_eq!(out.json()["summary"]["errors"], 3);
 }
+
+/// Serves `chain` where the entries given as `None` are replaced by non-certificate bytes.
+fn serve_with_junk(lab: &Lab, chain: &[Option<&Issued>]) -> ise_doctor::sim::BackgroundServer {
+    use rustls_pki_types::CertificateDer;
+
+    let junk = CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x07]);
+    let ders = chain
+        .iter()
+        .map(|c| c.map_or_else(|| junk.clone(), |c| c.der().clone()))
+        .collect();
+    crate::support::serve_spec(ise_doctor::sim::TlsSpec::new(ders, lab.pki.leaf.key_der()))
+}
+
+#[test]
+fn a_corrupt_certificate_in_the_chain_is_reported() {
+    let lab = Lab::new();
+    let pki = &lab.pki;
+    let server = serve_with_junk(&lab, &[Some(&pki.leaf), None, Some(&pki.intermediate)]);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(2);
+    out.status("error").only(&["tls.handshake-failed"]);
+    out.finding("tls.handshake-failed")
+        .says("position 1 that cannot be parsed")
+        .says("left out of the chain analysis");
+    let target = out.target(0);
+    assert_eq!(
+        target.chain_subjects(),
+        ["CN=ise-01.example.net", "CN=LAB-ISSUING-CA"]
+    );
+    assert_eq!(target.value["trusted"], true);
+}
+
+#[test]
+fn a_corrupt_leaf_is_not_replaced_by_the_next_certificate() {
+    let lab = Lab::new();
+    let server = serve_with_junk(&lab, &[None, Some(&lab.pki.intermediate)]);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(2);
+    out.status("error").lacks("name.mismatch");
+    assert!(
+        out.codes().iter().all(|c| *c == "tls.handshake-failed"),
+        "{:?}",
+        out.codes()
+    );
+    let position_0 = out.target(0).findings().iter().any(|f| {
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("position 0 that cannot be parsed"))
+    });
+    assert!(position_0, "{}", out.transcript());
+    assert!(
+        out.target(0).value["path"].is_null(),
+        "no path without a leaf"
+    );
+}
