@@ -18,7 +18,13 @@ pub fn file_name_for(subject: &str) -> String {
         .unwrap_or(subject);
     let mut name: String = cn
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     name = name.trim_matches(|c| c == '.' || c == '_').to_string();
     if name.is_empty() {
@@ -42,7 +48,10 @@ pub fn quote(text: &str) -> String {
 
 /// "the command that re-checks" after a client-side fix.
 pub fn recheck(host_port: &str, bundle_path: &str) -> String {
-    format!("Re-check: `ise-doctor check {host_port} --ca {}`.", quote(bundle_path))
+    format!(
+        "Re-check: `ise-doctor check {host_port} --ca {}`.",
+        quote(bundle_path)
+    )
 }
 
 /// Days as words: "in 12 days", "today", "3 days ago".
@@ -62,7 +71,10 @@ mod tests {
 
     #[test]
     fn file_names_come_from_the_cn() {
-        assert_eq!(file_name_for("CN=LAB-ISSUING-CA, O=Example"), "LAB-ISSUING-CA.pem");
+        assert_eq!(
+            file_name_for("CN=LAB-ISSUING-CA, O=Example"),
+            "LAB-ISSUING-CA.pem"
+        );
         assert_eq!(file_name_for("O=Example Org"), "O_Example_Org.pem");
         assert_eq!(file_name_for("CN=../../etc"), "etc.pem");
     }

@@ -73,16 +73,21 @@ pub fn diagnose_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainDiagnosis
         findings.extend(checks::certs::check(input, path, policy));
     }
 
-    let verdict = judge_trust.then(|| {
-        verdict::webpki(input.presented, &input.bundle.certs, input.host, policy.now)
-    });
+    let verdict = judge_trust
+        .then(|| verdict::webpki(input.presented, &input.bundle.certs, input.host, policy.now));
     if let Some(verdict) = &verdict {
         let sent = input.presented.len();
-        findings.extend(checks::chain::unexplained_rejection(verdict, &findings, sent));
+        findings.extend(checks::chain::unexplained_rejection(
+            verdict, &findings, sent,
+        ));
     }
 
     rank(&mut findings);
-    ChainDiagnosis { path, verdict, findings }
+    ChainDiagnosis {
+        path,
+        verdict,
+        findings,
+    }
 }
 
 /// Diagnoses everything one probe observed.
@@ -96,7 +101,10 @@ pub fn diagnose_target(
     findings.extend(checks::probe::unparsable(target, outcome));
 
     // Without its leaf, the next certificate would be judged as the server's own.
-    let leaf_parsed = !outcome.unparsable.iter().any(|(position, _)| *position == 0);
+    let leaf_parsed = !outcome
+        .unparsable
+        .iter()
+        .any(|(position, _)| *position == 0);
     let chain = (leaf_parsed && !outcome.presented.is_empty()).then(|| {
         let host_port = target.command_args();
         let input = ChainInput {
@@ -114,7 +122,11 @@ pub fn diagnose_target(
 
     rank(&mut findings);
     let status = worst_status(&findings);
-    TargetDiagnosis { chain, findings, status }
+    TargetDiagnosis {
+        chain,
+        findings,
+        status,
+    }
 }
 
 /// Diagnoses a bundle on its own (file defects and its certificates).
@@ -140,7 +152,10 @@ pub fn bundle_issuers(bundle: &Bundle) -> Vec<Option<usize>> {
             if signature::is_self_signed(cert) {
                 return Some(i);
             }
-            bundle.certs.iter().position(|issuer| signature::issued(issuer, cert))
+            bundle
+                .certs
+                .iter()
+                .position(|issuer| signature::issued(issuer, cert))
         })
         .collect()
 }

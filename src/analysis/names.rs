@@ -21,7 +21,11 @@ pub enum NameMatch {
 /// Matches `host` (a DNS name or an IP literal) against `leaf`'s SANs.
 pub fn match_host(host: &str, leaf: &Certificate) -> NameMatch {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
-    let host_ip = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
+    let host_ip = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .ok();
 
     for entry in &leaf.san {
         let matched = match (entry, host_ip) {
@@ -35,7 +39,10 @@ pub fn match_host(host: &str, leaf: &Certificate) -> NameMatch {
     }
 
     let cn_only = !leaf.has_name_sans()
-        && leaf.common_name.as_deref().is_some_and(|cn| dns_matches(cn, &host) || cn == host);
+        && leaf
+            .common_name
+            .as_deref()
+            .is_some_and(|cn| dns_matches(cn, &host) || cn == host);
     NameMatch::Mismatch { cn_only }
 }
 

@@ -108,7 +108,11 @@ pub fn build(presented: &[Certificate], bundle: &[Certificate]) -> Option<ChainP
 
     let mut path = vec![0];
     let anchored = search.descend(&mut path);
-    let indices = if anchored { path } else { std::mem::take(&mut search.deepest) };
+    let indices = if anchored {
+        path
+    } else {
+        std::mem::take(&mut search.deepest)
+    };
 
     Some(search.finish(indices, anchored))
 }
@@ -118,14 +122,22 @@ impl<'a> Search<'a> {
         let mut pool: Vec<PoolCert<'a>> = Vec::new();
         for (i, cert) in presented.iter().enumerate() {
             if !pool.iter().any(|p| p.cert == cert) {
-                pool.push(PoolCert { cert, presented_at: Some(i), bundle_at: None });
+                pool.push(PoolCert {
+                    cert,
+                    presented_at: Some(i),
+                    bundle_at: None,
+                });
             }
         }
         for (i, cert) in bundle.iter().enumerate() {
             match pool.iter_mut().find(|p| p.cert == cert) {
                 Some(entry) if entry.bundle_at.is_none() => entry.bundle_at = Some(i),
                 Some(_) => {}
-                None => pool.push(PoolCert { cert, presented_at: None, bundle_at: Some(i) }),
+                None => pool.push(PoolCert {
+                    cert,
+                    presented_at: None,
+                    bundle_at: Some(i),
+                }),
             }
         }
 
@@ -152,8 +164,7 @@ impl<'a> Search<'a> {
         if path.len() > self.deepest.len() {
             self.deepest = path.clone();
         }
-        if self.is_self_signed(current) || path.len() >= MAX_DEPTH || self.dead.contains(&current)
-        {
+        if self.is_self_signed(current) || path.len() >= MAX_DEPTH || self.dead.contains(&current) {
             return false;
         }
 
@@ -182,14 +193,20 @@ impl<'a> Search<'a> {
             let child = self.pool[current].cert;
             let issuer = self.pool[candidate].cert;
             if !child.key_ids_allow_issuer(issuer) {
-                self.miss(current, candidate, "its key identifier differs from the one the certificate names");
+                self.miss(
+                    current,
+                    candidate,
+                    "its key identifier differs from the one the certificate names",
+                );
                 continue;
             }
             match self.signature(current, candidate) {
                 SignatureCheck::Valid | SignatureCheck::Unsupported(_) => found.push(candidate),
-                SignatureCheck::Invalid => {
-                    self.miss(current, candidate, "same name, but its key did not sign the certificate")
-                }
+                SignatureCheck::Invalid => self.miss(
+                    current,
+                    candidate,
+                    "same name, but its key did not sign the certificate",
+                ),
             }
         }
         found
@@ -243,7 +260,9 @@ impl<'a> Search<'a> {
             let next = order.into_iter().find(|&i| {
                 !path.contains(&i)
                     && self.pool[current].cert.issuer_name_is(self.pool[i].cert)
-                    && self.pool[current].cert.key_ids_allow_issuer(self.pool[i].cert)
+                    && self.pool[current]
+                        .cert
+                        .key_ids_allow_issuer(self.pool[i].cert)
                     && self.signature(current, i) == SignatureCheck::Valid
             });
             match next {
@@ -259,7 +278,9 @@ impl<'a> Search<'a> {
             self.extend_above_anchor(&mut indices);
         }
 
-        let last = *indices.last().expect("a path always holds at least the leaf");
+        let last = *indices
+            .last()
+            .expect("a path always holds at least the leaf");
         let last_self_signed = self.is_self_signed(last);
         let end = if anchored {
             PathEnd::Anchored { anchor }
@@ -306,6 +327,11 @@ impl<'a> Search<'a> {
                 .collect()
         };
 
-        ChainPath { links, end, near_misses, budget_exhausted: self.exhausted }
+        ChainPath {
+            links,
+            end,
+            near_misses,
+            budget_exhausted: self.exhausted,
+        }
     }
 }

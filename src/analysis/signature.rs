@@ -34,7 +34,11 @@ pub fn check(child: &Certificate, issuer: &Certificate) -> SignatureCheck {
             .is_ok()
     });
 
-    if valid { SignatureCheck::Valid } else { SignatureCheck::Invalid }
+    if valid {
+        SignatureCheck::Valid
+    } else {
+        SignatureCheck::Invalid
+    }
 }
 
 /// The ring algorithms that may have produced a signature with this OID under this key.

@@ -19,17 +19,28 @@ pub struct Verdict {
 }
 
 /// Runs webpki on the presented chain against the bundle, at `now`, for `host`.
-pub fn webpki(presented: &[Certificate], bundle: &[Certificate], host: &str, now: Moment) -> Verdict {
+pub fn webpki(
+    presented: &[Certificate],
+    bundle: &[Certificate],
+    host: &str,
+    now: Moment,
+) -> Verdict {
     let Some(leaf) = presented.first() else {
         return reject("the server presented no certificate");
     };
 
-    let anchor_ders: Vec<CertificateDer<'_>> =
-        bundle.iter().map(|c| CertificateDer::from(c.der())).collect();
-    let anchors: Vec<TrustAnchor<'_>> =
-        anchor_ders.iter().filter_map(|der| anchor_from_trusted_cert(der).ok()).collect();
-    let intermediates: Vec<CertificateDer<'_>> =
-        presented[1..].iter().map(|c| CertificateDer::from(c.der())).collect();
+    let anchor_ders: Vec<CertificateDer<'_>> = bundle
+        .iter()
+        .map(|c| CertificateDer::from(c.der()))
+        .collect();
+    let anchors: Vec<TrustAnchor<'_>> = anchor_ders
+        .iter()
+        .filter_map(|der| anchor_from_trusted_cert(der).ok())
+        .collect();
+    let intermediates: Vec<CertificateDer<'_>> = presented[1..]
+        .iter()
+        .map(|c| CertificateDer::from(c.der()))
+        .collect();
 
     let leaf_der = CertificateDer::from(leaf.der());
     let end_entity = match EndEntityCert::try_from(&leaf_der) {
@@ -57,11 +68,17 @@ pub fn webpki(presented: &[Certificate], bundle: &[Certificate], host: &str, now
         Err(e) => return reject(&format!("`{host}` is not a valid server name: {e}")),
     };
     match end_entity.verify_is_valid_for_subject_name(&name) {
-        Ok(()) => Verdict { ok: true, error: None },
+        Ok(()) => Verdict {
+            ok: true,
+            error: None,
+        },
         Err(e) => reject(&format!("{e:?}")),
     }
 }
 
 fn reject(reason: &str) -> Verdict {
-    Verdict { ok: false, error: Some(reason.to_string()) }
+    Verdict {
+        ok: false,
+        error: Some(reason.to_string()),
+    }
 }

@@ -14,8 +14,11 @@ use crate::model::{Bundle, BundleDefect, Certificate};
 /// Runs the bundle checks.
 pub fn check(bundle: &Bundle, policy: &Policy) -> Vec<Finding> {
     let path = quote(bundle.display_path());
-    let mut findings: Vec<Finding> =
-        bundle.defects.iter().filter_map(|d| defect(d, &path)).collect();
+    let mut findings: Vec<Finding> = bundle
+        .defects
+        .iter()
+        .filter_map(|d| defect(d, &path))
+        .collect();
 
     if bundle.certs.is_empty() {
         if !findings.iter().any(|f| f.code == Code::BundleEmpty) {
@@ -45,7 +48,10 @@ pub fn check(bundle: &Bundle, policy: &Policy) -> Vec<Finding> {
     } else if has_root {
         findings.extend(
             cas.iter()
-                .filter(|c| !signature::is_self_signed(c) && !bundle.certs.iter().any(|i| signature::issued(i, c)))
+                .filter(|c| {
+                    !signature::is_self_signed(c)
+                        && !bundle.certs.iter().any(|i| signature::issued(i, c))
+                })
                 .map(|c| incomplete(c, &path)),
         );
     }
@@ -109,7 +115,9 @@ fn defect(defect: &BundleDefect, path: &str) -> Option<Finding> {
 fn empty(path: &str, why: &str) -> Finding {
     Finding::new(
         Code::BundleEmpty,
-        format!("The CA bundle {path} holds no certificate ({why}); clients given it trust nothing."),
+        format!(
+            "The CA bundle {path} holds no certificate ({why}); clients given it trust nothing."
+        ),
     )
     .fix(format!(
         "Put your CA chain in it: root and issuing CA as PEM, e.g. `cat LAB-ROOT-CA.pem \

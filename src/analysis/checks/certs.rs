@@ -62,7 +62,11 @@ fn validity(
             cert.not_after.date(),
             advice::days_phrase(left)
         );
-        return Some(Finding::new(Code::CertExpired, message).cert(CertRef::of(role, cert)).fix(renew));
+        return Some(
+            Finding::new(Code::CertExpired, message)
+                .cert(CertRef::of(role, cert))
+                .fix(renew),
+        );
     }
     if policy.now < cert.not_before {
         let message = format!(
@@ -71,7 +75,11 @@ fn validity(
             cert.subject,
             cert.not_before.rfc3339()
         );
-        return Some(Finding::new(Code::CertNotYetValid, message).cert(CertRef::of(role, cert)).fix(renew));
+        return Some(
+            Finding::new(Code::CertNotYetValid, message)
+                .cert(CertRef::of(role, cert))
+                .fix(renew),
+        );
     }
     if left < policy.warn_days {
         let message = format!(
@@ -81,7 +89,11 @@ fn validity(
             advice::days_phrase(left),
             policy.warn_days
         );
-        return Some(Finding::new(Code::CertExpiringSoon, message).cert(CertRef::of(role, cert)).fix(renew));
+        return Some(
+            Finding::new(Code::CertExpiringSoon, message)
+                .cert(CertRef::of(role, cert))
+                .fix(renew),
+        );
     }
     None
 }

@@ -96,7 +96,11 @@ fn trust(input: &ChainInput<'_>, path: &ChainPath) -> Vec<Finding> {
             let root = &path.links[path.links.len() - 1].cert;
             vec![untrusted_root(input, root, bundle_path)]
         }
-        PathEnd::MissingIssuer { subject, key_id, ca_issuers } => {
+        PathEnd::MissingIssuer {
+            subject,
+            key_id,
+            ca_issuers,
+        } => {
             let stuck = &path.links[path.links.len() - 1];
             let stuck_role = role(path.links.len() - 1, stuck);
             vec![missing_issuer(
@@ -121,7 +125,10 @@ fn missing_issuer(
 ) -> Finding {
     let bundle_path = input.bundle.display_path();
     let file = advice::file_name_for(subject);
-    let key_text = key_id.as_deref().map(|k| format!(" (key id {k})")).unwrap_or_default();
+    let key_text = key_id
+        .as_deref()
+        .map(|k| format!(" (key id {k})"))
+        .unwrap_or_default();
     let sent = input.presented.len();
 
     let mut message = format!(
@@ -132,11 +139,21 @@ fn missing_issuer(
         sent,
         if sent == 1 { "" } else { "s" },
     );
-    if sent == 1 && input.bundle.certs.iter().any(|c| c.names_itself_as_issuer()) {
+    if sent == 1
+        && input
+            .bundle
+            .certs
+            .iter()
+            .any(|c| c.names_itself_as_issuer())
+    {
         message.push_str(" The server sends only its leaf and the bundle lacks the issuing CA.");
     }
     for miss in near_misses {
-        let place = if miss.presented_at.is_some() { "The server sends" } else { "Your bundle holds" };
+        let place = if miss.presented_at.is_some() {
+            "The server sends"
+        } else {
+            "Your bundle holds"
+        };
         message.push_str(&format!(
             " {place} a certificate named `{}` (sha256 {}), but {}: a stale or foreign CA.",
             miss.cert.subject, miss.cert.sha256, miss.reason
@@ -147,7 +164,10 @@ fn missing_issuer(
         .cert(CertRef::of(stuck_role, stuck))
         .cert(CertRef::missing("missing issuer", subject, key_id.clone()));
     for miss in near_misses {
-        finding = finding.cert(CertRef::of("same-name certificate that did not sign it", &miss.cert));
+        finding = finding.cert(CertRef::of(
+            "same-name certificate that did not sign it",
+            &miss.cert,
+        ));
     }
 
     let get = match ca_issuers.first() {
@@ -215,9 +235,15 @@ fn omitted_intermediate(input: &ChainInput<'_>, cert: &Certificate, bundle_path:
 }
 
 fn untrusted_root(input: &ChainInput<'_>, root: &Certificate, bundle_path: &str) -> Finding {
-    let bundle_roots: Vec<&Certificate> =
-        input.bundle.certs.iter().filter(|c| c.names_itself_as_issuer()).collect();
-    let same_name = bundle_roots.iter().find(|c| c.subject_raw == root.subject_raw);
+    let bundle_roots: Vec<&Certificate> = input
+        .bundle
+        .certs
+        .iter()
+        .filter(|c| c.names_itself_as_issuer())
+        .collect();
+    let same_name = bundle_roots
+        .iter()
+        .find(|c| c.subject_raw == root.subject_raw);
 
     let mut message = format!(
         "The chain ends in the root `{}` (sha256 {}), which is not in your bundle {bundle_path}.",
@@ -231,7 +257,11 @@ fn untrusted_root(input: &ChainInput<'_>, root: &Certificate, bundle_path: &str)
         )),
         (None, false) => message.push_str(&format!(
             " Your bundle's root{}: {}. Wrong bundle, or a TLS-inspecting proxy.",
-            if bundle_roots.len() == 1 { " is" } else { "s are" },
+            if bundle_roots.len() == 1 {
+                " is"
+            } else {
+                "s are"
+            },
             bundle_roots
                 .iter()
                 .map(|c| format!("`{}` (sha256 {})", c.subject, c.sha256))
@@ -241,8 +271,8 @@ fn untrusted_root(input: &ChainInput<'_>, root: &Certificate, bundle_path: &str)
         (None, true) => message.push_str(" Your bundle holds no root at all."),
     }
 
-    let mut finding = Finding::new(Code::ChainUntrustedRoot, message)
-        .cert(CertRef::of("untrusted root", root));
+    let mut finding =
+        Finding::new(Code::ChainUntrustedRoot, message).cert(CertRef::of("untrusted root", root));
     for other in &bundle_roots {
         finding = finding.cert(CertRef::of("bundle root", other));
     }
@@ -343,8 +373,10 @@ fn served(input: &ChainInput<'_>, path: &ChainPath, now: Moment) -> Vec<Finding>
 }
 
 fn wrong_order(input: &ChainInput<'_>, order: &[usize]) -> Finding {
-    let names: Vec<String> =
-        order.iter().map(|&i| format!("[{i}] `{}`", input.presented[i].short_name())).collect();
+    let names: Vec<String> = order
+        .iter()
+        .map(|&i| format!("[{i}] `{}`", input.presented[i].short_name()))
+        .collect();
     Finding::new(
         Code::ChainWrongOrder,
         format!(
@@ -420,6 +452,9 @@ fn off_path(
              it, then re-bind the system certificate in {ISE_SYSTEM}.",
             cert.sha256
         ))
-        .fix(format!("Verify what the server sends: `ise-doctor chain {}`.", input.host_port)),
+        .fix(format!(
+            "Verify what the server sends: `ise-doctor chain {}`.",
+            input.host_port
+        )),
     )
 }

@@ -16,7 +16,11 @@ pub fn check(target: &TargetSpec, outcome: &ProbeOutcome) -> Vec<Finding> {
         return Vec::new();
     };
     let where_ = format!("{}:{}", target.host, target.port);
-    let service = target.service.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+    let service = target
+        .service
+        .as_deref()
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default();
 
     let finding = match failure {
         ProbeFailure::Dns { detail } => Finding::new(
@@ -141,6 +145,7 @@ fn handshake_hint(detail: &str, alert: Option<&str>) -> String {
     } else if alert.is_some_and(|a| a.contains("HandshakeFailure")) {
         "No common cipher suite or the server refused the handshake: check ISE's Security Settings and allowed ciphers.".to_string()
     } else {
-        "Retry with `-v` for details, and compare with `openssl s_client -connect HOST:PORT`.".to_string()
+        "Retry with `-v` for details, and compare with `openssl s_client -connect HOST:PORT`."
+            .to_string()
     }
 }
