@@ -220,3 +220,27 @@ fn several_targets_report_each_status_and_exit_with_the_worst() {
     out.target(3).status("error").only(&["net.refused"]);
     assert_eq!(out.json()["summary"]["errors"], 1);
 }
+
+#[test]
+fn client_certificate_request_does_not_hide_chain_findings() {
+    let lab = Lab::new();
+    let roots = vec![lab.pki.root.der().clone()];
+    let spec = TlsSpec::new(vec![lab.pki.leaf.der().clone()], lab.pki.leaf.key_der())
+        .client_auth(ClientAuth::Required(roots));
+    let server = serve_spec(spec);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(2);
+    out.only(&["tls.client-cert-required", "chain.missing-intermediate"]);
+}
+
+#[test]
+fn tls12_only_server_is_fine() {
+    let lab = Lab::new();
+    let spec =
+        TlsSpec::new(lab.pki.served_chain(), lab.pki.leaf.key_der()).versions(Versions::Tls12Only);
+    let server = serve_spec(spec);
+
+    let out = Run::check(server.port(), &lab.root_bundle()).json().code(0);
+    out.no_findings();
+    assert_eq!(out.target(0).value["tls_version"], "TLSv1.2");
+}
