@@ -34,21 +34,29 @@ const OID_SIGNED_DATA: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07,
 
 /// Reads one element from the front of `input`; returns it and the bytes after it.
 pub(super) fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), String> {
-    let (&tag, after_tag) = input.split_first().ok_or("no data where an element should be")?;
+    let (&tag, after_tag) = input
+        .split_first()
+        .ok_or("no data where an element should be")?;
     if tag & 0x1F == 0x1F {
-        return Err(format!("tag 0x{tag:02X} uses the multi-byte form, not used here"));
+        return Err(format!(
+            "tag 0x{tag:02X} uses the multi-byte form, not used here"
+        ));
     }
 
-    let (&first, after_len_byte) =
-        after_tag.split_first().ok_or("the data ends inside an element header")?;
+    let (&first, after_len_byte) = after_tag
+        .split_first()
+        .ok_or("the data ends inside an element header")?;
     let (length, after_header) = match first {
         0x00..=0x7F => (usize::from(first), after_len_byte),
         0x80 => return Err("indefinite length (BER) is not supported".to_string()),
         0x81..=0x84 => {
             let count = usize::from(first & 0x7F);
-            let bytes =
-                after_len_byte.get(..count).ok_or("the data ends inside an element header")?;
-            let length = bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            let bytes = after_len_byte
+                .get(..count)
+                .ok_or("the data ends inside an element header")?;
+            let length = bytes
+                .iter()
+                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
             (length, &after_len_byte[count..])
         }
         _ => return Err(format!("length byte 0x{first:02X} is not valid DER")),
@@ -63,7 +71,11 @@ pub(super) fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), String> {
 
     let header_len = input.len() - after_header.len();
     let whole = &input[..header_len + length];
-    let tlv = Tlv { tag, content: &after_header[..length], whole };
+    let tlv = Tlv {
+        tag,
+        content: &after_header[..length],
+        whole,
+    };
     Ok((tlv, &after_header[length..]))
 }
 
@@ -127,5 +139,8 @@ fn expect_tag(tlv: &Tlv<'_>, tag: u8, what: &str) -> Result<(), String> {
     if tlv.tag == tag {
         return Ok(());
     }
-    Err(format!("the PKCS#7 {what} has tag 0x{:02X}, expected 0x{tag:02X}", tlv.tag))
+    Err(format!(
+        "the PKCS#7 {what} has tag 0x{:02X}, expected 0x{tag:02X}",
+        tlv.tag
+    ))
 }

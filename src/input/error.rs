@@ -14,7 +14,11 @@ pub enum InputError {
     /// The path names a directory.
     IsDirectory { path: PathBuf },
     /// The file is larger than any CA bundle should be.
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     /// The file is age-encrypted; decryption is not supported yet.
     AgeEncrypted { path: PathBuf },
 }

@@ -39,14 +39,21 @@ const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
 /// Reads the bundle file at `path`.
 pub fn load_bundle(path: &Path) -> Result<Bundle, InputError> {
-    let unreadable = |source| InputError::Unreadable { path: path.to_path_buf(), source };
+    let unreadable = |source| InputError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    };
     if is_age_name(path) {
-        return Err(InputError::AgeEncrypted { path: path.to_path_buf() });
+        return Err(InputError::AgeEncrypted {
+            path: path.to_path_buf(),
+        });
     }
 
     let metadata = fs::metadata(path).map_err(unreadable)?;
     if metadata.is_dir() {
-        return Err(InputError::IsDirectory { path: path.to_path_buf() });
+        return Err(InputError::IsDirectory {
+            path: path.to_path_buf(),
+        });
     }
     if metadata.len() > MAX_BUNDLE_BYTES {
         let size = metadata.len();
@@ -59,10 +66,14 @@ pub fn load_bundle(path: &Path) -> Result<Bundle, InputError> {
 
     // Sized up front so the buffer never reallocates (which would leave an un-zeroed
     // copy of a private key behind). `take` also bounds pipes and growing files.
-    let capacity = usize::try_from(metadata.len()).unwrap_or(0).saturating_add(1);
+    let capacity = usize::try_from(metadata.len())
+        .unwrap_or(0)
+        .saturating_add(1);
     let mut bytes = Zeroizing::new(Vec::with_capacity(capacity));
     let file = fs::File::open(path).map_err(unreadable)?;
-    file.take(MAX_BUNDLE_BYTES + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    file.take(MAX_BUNDLE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
     if bytes.len() as u64 > MAX_BUNDLE_BYTES {
         let size = bytes.len() as u64;
         return Err(InputError::TooLarge {
@@ -73,7 +84,9 @@ pub fn load_bundle(path: &Path) -> Result<Bundle, InputError> {
     }
 
     if is_age_content(&bytes) {
-        return Err(InputError::AgeEncrypted { path: path.to_path_buf() });
+        return Err(InputError::AgeEncrypted {
+            path: path.to_path_buf(),
+        });
     }
 
     let source = BundleSource::File(path.display().to_string());
@@ -90,7 +103,12 @@ pub fn parse_bundle(bytes: &[u8], source: BundleSource) -> Bundle {
 
     if text.iter().all(u8::is_ascii_whitespace) {
         let defects = vec![BundleDefect::Empty { bytes: bytes.len() }];
-        return Bundle { source, format: BundleFormat::Empty, certs: Vec::new(), defects };
+        return Bundle {
+            source,
+            format: BundleFormat::Empty,
+            certs: Vec::new(),
+            defects,
+        };
     }
 
     if pem::looks_like_pem(text) {
@@ -102,15 +120,34 @@ pub fn parse_bundle(bytes: &[u8], source: BundleSource) -> Bundle {
                 .to_string();
             defects.push(BundleDefect::Cosmetic { note });
         }
-        return Bundle { source, format: BundleFormat::Pem, certs: outcome.certs, defects };
+        return Bundle {
+            source,
+            format: BundleFormat::Pem,
+            certs: outcome.certs,
+            defects,
+        };
     }
 
     match read_der(bytes) {
-        Some((certs, defects)) => Bundle { source, format: BundleFormat::Der, certs, defects },
+        Some((certs, defects)) => Bundle {
+            source,
+            format: BundleFormat::Der,
+            certs,
+            defects,
+        },
         None => {
             let reason = unknown_reason(bytes);
-            let defects = vec![BundleDefect::MalformedBlock { index: 1, line: 1, reason }];
-            Bundle { source, format: BundleFormat::Unknown, certs: Vec::new(), defects }
+            let defects = vec![BundleDefect::MalformedBlock {
+                index: 1,
+                line: 1,
+                reason,
+            }];
+            Bundle {
+                source,
+                format: BundleFormat::Unknown,
+                certs: Vec::new(),
+                defects,
+            }
         }
     }
 }
@@ -124,14 +161,19 @@ fn read_der(bytes: &[u8]) -> Option<(Vec<Certificate>, Vec<BundleDefect>)> {
     }
 
     let mut certs = Vec::new();
-    let mut defects = vec![BundleDefect::Der];
+    let mut defects = Vec::new();
+    let (mut any_cert, mut any_pkcs7) = (false, false);
     let mut rest = bytes;
     let mut index = 0;
 
     while !rest.is_empty() {
         index += 1;
         let offset = bytes.len() - rest.len();
-        let malformed = |reason: String| BundleDefect::MalformedBlock { index, line: 1, reason };
+        let malformed = |reason: String| BundleDefect::MalformedBlock {
+            index,
+            line: 1,
+            reason,
+        };
         if index > MAX_BLOCKS {
             let reason = format!(
                 "the file holds more than {MAX_BLOCKS} DER elements; element {index} (byte \
@@ -155,13 +197,27 @@ fn read_der(bytes: &[u8]) -> Option<(Vec<Certificate>, Vec<BundleDefect>)> {
         };
         rest = after;
 
+        let pkcs7 = der::is_pkcs7(&element);
+        any_pkcs7 |= pkcs7;
+        any_cert |= !pkcs7;
         match der_element(&element) {
             Ok(found) => certs.extend(found),
-            Err(e) => defects.push(malformed(format!("DER element {index} at byte {offset}: {e}"))),
+            Err(e) => defects.push(malformed(format!(
+                "DER element {index} at byte {offset}: {e}"
+            ))),
         }
     }
 
-    Some((certs, defects))
+    // The file-level defects first: DER certificates, a PKCS#7 container, or both.
+    let mut file = Vec::new();
+    if any_pkcs7 {
+        file.push(BundleDefect::Pkcs7 { pem: false });
+    }
+    if any_cert || !any_pkcs7 {
+        file.push(BundleDefect::Der);
+    }
+    file.extend(defects);
+    Some((certs, file))
 }
 
 /// The certificates of one top-level DER element.
@@ -187,7 +243,11 @@ fn der_element(element: &der::Tlv<'_>) -> Result<Vec<Certificate>, String> {
 
 /// Why bytes that are neither PEM nor DER are not a bundle.
 fn unknown_reason(bytes: &[u8]) -> String {
-    let kind = if std::str::from_utf8(bytes).is_ok() { "text" } else { "binary data" };
+    let kind = if std::str::from_utf8(bytes).is_ok() {
+        "text"
+    } else {
+        "binary data"
+    };
     let der_hint = match der::read_tlv(bytes) {
         Err(e) if bytes.first() == Some(&der::TAG_SEQUENCE) => {
             format!(" (it starts like DER, but {e})")
@@ -202,7 +262,8 @@ fn unknown_reason(bytes: &[u8]) -> String {
 }
 
 fn is_age_name(path: &Path) -> bool {
-    path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("age"))
+    path.extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("age"))
 }
 
 /// The binary and the armored age headers.

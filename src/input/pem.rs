@@ -18,7 +18,8 @@
 //! - bare-CR (old Mac) line endings: OpenSSL sees one long line and finds no certificate
 //!   ("no certificate or crl found"); in a mixed file only the CR-ended blocks are lost.
 //! - a PKCS7 block: OpenSSL loads no certificate from it (alone: "no certificate or crl
-//!   found"; next to certificates: skipped silently).
+//!   found"; next to certificates: skipped silently). Reported once per file as
+//!   [`BundleDefect::Pkcs7`], like a DER `.p7b`.
 //! - CSR blocks are skipped, CRL blocks are loaded as CRLs, private keys are ignored.
 //! - CRLF line endings, a UTF-8 BOM, text before/between/after blocks, trailing spaces,
 //!   indented base64, one long base64 line, no final newline: all certificates load.
@@ -78,7 +79,10 @@ pub(super) fn read(text: &[u8]) -> PemOutcome {
     }
 
     defects.extend(scanner.notes.into_defects(&scanner.endings));
-    PemOutcome { certs: scanner.certs, defects }
+    PemOutcome {
+        certs: scanner.certs,
+        defects,
+    }
 }
 
 /// How many lines end in LF, CRLF and a bare CR.
@@ -124,7 +128,11 @@ struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     fn new(text: &'a [u8]) -> Lines<'a> {
-        Lines { text, pos: 0, number: 0 }
+        Lines {
+            text,
+            pos: 0,
+            number: 0,
+        }
     }
 }
 
@@ -140,7 +148,11 @@ impl<'a> Iterator for Lines<'a> {
         self.number += 1;
         let Some(cut) = memchr::memchr2(b'\n', b'\r', rest) else {
             self.pos = self.text.len();
-            return Some(Line { number: self.number, text: rest, ending: Ending::None });
+            return Some(Line {
+                number: self.number,
+                text: rest,
+                ending: Ending::None,
+            });
         };
 
         let (ending, width) = match (rest[cut], rest.get(cut + 1)) {
@@ -149,7 +161,11 @@ impl<'a> Iterator for Lines<'a> {
             _ => (Ending::Lf, 1),
         };
         self.pos += cut + width;
-        Some(Line { number: self.number, text: &rest[..cut], ending })
+        Some(Line {
+            number: self.number,
+            text: &rest[..cut],
+            ending,
+        })
     }
 }
 
@@ -300,7 +316,11 @@ impl Scanner {
             }
 
             let label = String::from_utf8_lossy(label).trim().to_string();
-            self.close(Close::End { label: &label, line: line.number, trailing });
+            self.close(Close::End {
+                label: &label,
+                line: line.number,
+                trailing,
+            });
             rest = remainder;
             at_line_start = false;
             after_end = true;
@@ -335,7 +355,10 @@ impl Scanner {
                 (rest, &rest[rest.len()..], Some(reason))
             }
         };
-        let label = String::from_utf8_lossy(label).trim().trim_end_matches('-').to_string();
+        let label = String::from_utf8_lossy(label)
+            .trim()
+            .trim_end_matches('-')
+            .to_string();
         let kind = Kind::of(&label);
 
         self.open = Some(Open {
@@ -366,7 +389,10 @@ impl Scanner {
         };
 
         if open.kind == Kind::PrivateKey {
-            self.defects.push(BundleDefect::PrivateKey { line: open.line, label: open.label });
+            self.defects.push(BundleDefect::PrivateKey {
+                line: open.line,
+                label: open.label,
+            });
             return;
         }
 
@@ -393,6 +419,10 @@ impl Scanner {
 
         if let Some((line, reason)) = open.client_problem(&how, &names, self.all_bare_cr) {
             self.defects.push(malformed(open.index, line, reason));
+        }
+        let pkcs7 = BundleDefect::Pkcs7 { pem: true };
+        if open.kind == Kind::Pkcs7 && !self.defects.contains(&pkcs7) {
+            self.defects.push(pkcs7);
         }
     }
 }
@@ -439,7 +469,11 @@ impl Open {
                      inside it (truncated); {FILE_REFUSED}"
                 ));
             }
-            Close::End { label: end_label, line, .. } if end_label != label => {
+            Close::End {
+                label: end_label,
+                line,
+                ..
+            } if end_label != label => {
                 return Some(format!(
                     "the block begins as `{label}` but its END line (line {line}) says \
                      `{end_label}`; {FILE_REFUSED}"
@@ -531,13 +565,9 @@ impl Open {
             }
         }
 
+        // OpenSSL ignores a PKCS#7 block whatever its layout; the caller reports it as such.
         if self.kind == Kind::Pkcs7 {
-            let reason = format!(
-                "a PKCS#7 block: ise-doctor reads its certificates ({names}), but \
-                 OpenSSL-based clients load no certificate from a PKCS#7 in a CA file; \
-                 convert it with `openssl pkcs7 -print_certs -in FILE -out ca.pem`"
-            );
-            return Some((self.line, reason));
+            return None;
         }
 
         if self.begin_indented && !self.glued {
@@ -625,7 +655,10 @@ impl Notes {
             ));
         }
 
-        notes.into_iter().map(|note| BundleDefect::Cosmetic { note }).collect()
+        notes
+            .into_iter()
+            .map(|note| BundleDefect::Cosmetic { note })
+            .collect()
     }
 }
 
@@ -646,7 +679,11 @@ fn blocks_use(indexes: &[usize]) -> String {
 }
 
 fn join(indexes: &[usize]) -> String {
-    indexes.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+    indexes
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
@@ -671,11 +708,19 @@ fn describe_other(label: &str) -> String {
 
 /// The subjects of the certificates, for messages: "`CN=A`" or "`CN=A`, `CN=B`".
 fn subjects(certs: &[Certificate]) -> String {
-    certs.iter().map(|c| format!("`{}`", c.subject)).collect::<Vec<_>>().join(", ")
+    certs
+        .iter()
+        .map(|c| format!("`{}`", c.subject))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn malformed(index: usize, line: usize, reason: String) -> BundleDefect {
-    BundleDefect::MalformedBlock { index, line, reason }
+    BundleDefect::MalformedBlock {
+        index,
+        line,
+        reason,
+    }
 }
 
 fn is_base64(byte: u8) -> bool {
@@ -690,7 +735,9 @@ fn is_blank(text: &[u8]) -> bool {
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     // memchr and a prefix compare: building a memmem searcher per line costs more than
     // this on short lines, and every line is searched.
-    let first = *needle.first().expect("invariant: markers are non-empty constants");
+    let first = *needle
+        .first()
+        .expect("invariant: markers are non-empty constants");
     let mut from = 0;
 
     while let Some(offset) = memchr::memchr(first, &haystack[from..]) {

@@ -31,9 +31,11 @@ fn malformed(bundle: &Bundle) -> Vec<(usize, usize, &str)> {
         .defects
         .iter()
         .filter_map(|d| match d {
-            BundleDefect::MalformedBlock { index, line, reason } => {
-                Some((*index, *line, reason.as_str()))
-            }
+            BundleDefect::MalformedBlock {
+                index,
+                line,
+                reason,
+            } => Some((*index, *line, reason.as_str())),
             _ => None,
         })
         .collect()
@@ -52,7 +54,11 @@ fn cosmetic(bundle: &Bundle) -> Vec<&str> {
 
 fn root() -> Certificate {
     let bundle = parse(fixture!("root.pem"));
-    bundle.certs.into_iter().next().expect("invariant: root.pem holds one certificate")
+    bundle
+        .certs
+        .into_iter()
+        .next()
+        .expect("invariant: root.pem holds one certificate")
 }
 
 /// Asserts a clean PEM bundle with exactly these subjects.
@@ -67,7 +73,10 @@ fn plain_bundles_load_in_file_order() {
     assert_clean(&parse(fixture!("bundle-root-only.pem")), &[ROOT]);
     assert_clean(&parse(fixture!("bundle-full.pem")), &[ROOT, ISSUING]);
     assert_clean(&parse(fixture!("bundle-intermediate-only.pem")), &[ISSUING]);
-    assert_clean(&parse(fixture!("bundle-expired-ca.pem")), &[ROOT, "CN=LAB-OLD-ISSUING-CA"]);
+    assert_clean(
+        &parse(fixture!("bundle-expired-ca.pem")),
+        &[ROOT, "CN=LAB-OLD-ISSUING-CA"],
+    );
 }
 
 #[test]
@@ -113,7 +122,10 @@ fn text_between_blocks_is_one_cosmetic_note() {
     assert_eq!(subjects(&bundle), [ROOT, ISSUING]);
     assert_eq!(bundle.defects.len(), 1, "{:?}", bundle.defects);
     let note = cosmetic(&bundle)[0];
-    assert!(note.contains("text outside the PEM blocks (first at line 1)"), "{note}");
+    assert!(
+        note.contains("text outside the PEM blocks (first at line 1)"),
+        "{note}"
+    );
 }
 
 #[test]
@@ -125,13 +137,20 @@ fn bare_cr_file_loads_here_but_not_in_openssl() {
     assert_eq!(defects.len(), 1, "{:?}", bundle.defects);
     let (index, line, reason) = defects[0];
     assert_eq!((index, line), (1, 1));
-    assert!(reason.contains("bare CR") && reason.contains("no certificate"), "{reason}");
+    assert!(
+        reason.contains("bare CR") && reason.contains("no certificate"),
+        "{reason}"
+    );
 }
 
 #[test]
 fn bare_cr_block_in_an_lf_file_is_lost_by_openssl() {
     let mut bytes = fixture!("root.pem").to_vec();
-    bytes.extend(fixture!("issuing.pem").iter().map(|&b| if b == b'\n' { b'\r' } else { b }));
+    bytes.extend(
+        fixture!("issuing.pem")
+            .iter()
+            .map(|&b| if b == b'\n' { b'\r' } else { b }),
+    );
 
     let bundle = parse(&bytes);
 
@@ -151,7 +170,11 @@ fn glued_end_and_begin_load_both_but_say_openssl_refuses_the_file() {
     let defects = malformed(&bundle);
     assert_eq!(defects.len(), 1, "{:?}", bundle.defects);
     let (index, line, reason) = defects[0];
-    assert_eq!((index, line), (1, 18), "the root's END line, where the BEGIN is glued");
+    assert_eq!(
+        (index, line),
+        (1, 18),
+        "the root's END line, where the BEGIN is glued"
+    );
     assert!(reason.contains(ROOT), "{reason}");
     assert!(reason.contains("refuse the whole file"), "{reason}");
     assert!(cosmetic(&bundle).is_empty(), "{:?}", bundle.defects);
@@ -159,8 +182,10 @@ fn glued_end_and_begin_load_both_but_say_openssl_refuses_the_file() {
 
 #[test]
 fn text_after_end_on_the_same_line_is_malformed() {
-    let text = String::from_utf8_lossy(fixture!("root.pem"))
-        .replace("-----END CERTIFICATE-----", "-----END CERTIFICATE----- subject=CN = LAB-ROOT-CA");
+    let text = String::from_utf8_lossy(fixture!("root.pem")).replace(
+        "-----END CERTIFICATE-----",
+        "-----END CERTIFICATE----- subject=CN = LAB-ROOT-CA",
+    );
 
     let bundle = parse(text.as_bytes());
 
@@ -182,7 +207,11 @@ fn begin_not_at_line_start_is_skipped_by_openssl() {
     let defects = malformed(&bundle);
     assert_eq!(defects.len(), 1, "{:?}", bundle.defects);
     assert_eq!((defects[0].0, defects[0].1), (2, 19));
-    assert!(defects[0].2.contains("skips this block"), "{}", defects[0].2);
+    assert!(
+        defects[0].2.contains("skips this block"),
+        "{}",
+        defects[0].2
+    );
 }
 
 #[test]
@@ -207,7 +236,11 @@ fn truncated_block_followed_by_another_begin() {
     assert_eq!(subjects(&bundle), [ROOT, ISSUING]);
     let defects = malformed(&bundle);
     assert_eq!((defects[0].0, defects[0].1), (2, 19));
-    assert!(defects[0].2.contains("before the next BEGIN at line 29"), "{}", defects[0].2);
+    assert!(
+        defects[0].2.contains("before the next BEGIN at line 29"),
+        "{}",
+        defects[0].2
+    );
 }
 
 #[test]
@@ -219,7 +252,10 @@ fn bad_base64_names_the_line_and_character() {
     assert_eq!(defects.len(), 1);
     let (index, line, reason) = defects[0];
     assert_eq!((index, line), (2, 21));
-    assert!(reason.contains("`*`") && reason.contains("not base64"), "{reason}");
+    assert!(
+        reason.contains("`*`") && reason.contains("not base64"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -267,7 +303,10 @@ fn private_key_is_reported_and_never_kept() {
     let bundle = parse(bytes);
 
     assert_eq!(subjects(&bundle), [ROOT, ISSUING]);
-    let expected = BundleDefect::PrivateKey { line: 19, label: "PRIVATE KEY".to_string() };
+    let expected = BundleDefect::PrivateKey {
+        line: 19,
+        label: "PRIVATE KEY".to_string(),
+    };
     assert_eq!(bundle.defects, [expected]);
 
     let text = String::from_utf8_lossy(bytes);
@@ -280,15 +319,25 @@ fn private_key_is_reported_and_never_kept() {
     assert!(!key_lines.is_empty());
     let everything = format!("{bundle:?}");
     for line in key_lines {
-        assert!(!everything.contains(line), "key material leaked into the bundle");
+        assert!(
+            !everything.contains(line),
+            "key material leaked into the bundle"
+        );
     }
 }
 
 #[test]
 fn every_private_key_label_is_recognised() {
     let mut text = String::new();
-    for label in ["RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "PRIVATE KEY"] {
-        text.push_str(&format!("-----BEGIN {label}-----\nAAAA\n-----END {label}-----\n"));
+    for label in [
+        "RSA PRIVATE KEY",
+        "EC PRIVATE KEY",
+        "ENCRYPTED PRIVATE KEY",
+        "PRIVATE KEY",
+    ] {
+        text.push_str(&format!(
+            "-----BEGIN {label}-----\nAAAA\n-----END {label}-----\n"
+        ));
     }
 
     let bundle = parse(text.as_bytes());
@@ -367,19 +416,94 @@ fn der_pkcs7_gives_its_certificates() {
 
     assert_eq!(bundle.format, BundleFormat::Der);
     assert_eq!(subjects(&bundle), [ROOT, ISSUING]);
-    assert_eq!(bundle.defects, [BundleDefect::Der]);
+    assert_eq!(bundle.defects, [BundleDefect::Pkcs7 { pem: false }]);
 }
 
 #[test]
-fn pem_pkcs7_gives_its_certificates_and_warns_openssl_ignores_them() {
+fn pem_pkcs7_gives_its_certificates_and_the_same_defect_as_der() {
     let bundle = parse(fixture!("bundle-p7b.pem"));
 
     assert_eq!(bundle.format, BundleFormat::Pem);
     assert_eq!(subjects(&bundle), [ROOT, ISSUING]);
-    let defects = malformed(&bundle);
-    assert_eq!(defects.len(), 1);
-    assert_eq!((defects[0].0, defects[0].1), (1, 1));
-    assert!(defects[0].2.contains("PKCS#7"), "{}", defects[0].2);
+    assert_eq!(bundle.defects, [BundleDefect::Pkcs7 { pem: true }]);
+}
+
+#[test]
+fn two_pem_pkcs7_blocks_are_one_defect() {
+    let text = [fixture!("bundle-p7b.pem"), fixture!("bundle-p7b.pem")].concat();
+
+    let bundle = parse(&text);
+
+    assert_eq!(bundle.certs.len(), 4);
+    assert_eq!(bundle.defects, [BundleDefect::Pkcs7 { pem: true }]);
+}
+
+#[test]
+fn der_certificate_then_pkcs7_is_both_defects() {
+    let bytes = [fixture!("bundle-der.der"), fixture!("bundle-p7b.p7b")].concat();
+
+    let bundle = parse(&bytes);
+
+    assert_eq!(subjects(&bundle), [ROOT, ROOT, ISSUING]);
+    let expected = [BundleDefect::Pkcs7 { pem: false }, BundleDefect::Der];
+    assert_eq!(bundle.defects, expected);
+}
+
+#[test]
+fn pkcs7_findings_name_the_encoding_and_a_conversion_that_fits() {
+    let policy = crate::analysis::Policy {
+        now: crate::model::Moment::parse_rfc3339("2026-01-01T00:00:00Z").expect("valid"),
+        warn_days: 30,
+    };
+    for (bytes, encoding, inform) in [
+        (fixture!("bundle-p7b.pem"), "(PEM)", "openssl pkcs7 -in "),
+        (
+            fixture!("bundle-p7b.p7b"),
+            "(DER)",
+            "openssl pkcs7 -inform DER -in ",
+        ),
+    ] {
+        let findings = crate::analysis::diagnose_bundle(&parse(bytes), &policy);
+
+        let codes: Vec<_> = findings.iter().map(|f| f.code.as_str()).collect();
+        assert!(codes.contains(&"bundle.not-pem"), "{codes:?}");
+        assert!(!codes.contains(&"bundle.malformed-block"), "{codes:?}");
+        let finding = findings
+            .iter()
+            .find(|f| f.code.as_str() == "bundle.not-pem");
+        let finding = finding.expect("invariant: checked just above");
+        assert!(
+            finding
+                .message
+                .contains(&format!("PKCS#7 bundle {encoding}")),
+            "{finding:?}"
+        );
+        assert!(
+            finding.fix.iter().any(|f| f.contains(inform)),
+            "{finding:?}"
+        );
+    }
+}
+
+#[test]
+fn no_reason_holds_a_placeholder() {
+    let files = [
+        fixture!("bundle-p7b.pem"),
+        fixture!("bundle-bad-base64.pem"),
+        fixture!("bundle-truncated.pem"),
+        fixture!("bundle-glued.pem"),
+        fixture!("bundle-cr.pem"),
+        fixture!("bundle-csr.pem"),
+        fixture!("bundle-garbage.bin"),
+    ];
+    for bytes in files {
+        let bundle = parse(bytes);
+        for (_, _, reason) in malformed(&bundle) {
+            for placeholder in ["FILE", "HOST", "PORT"] {
+                assert!(!reason.contains(placeholder), "{placeholder} in {reason}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -439,11 +563,16 @@ fn a_full_size_file_parses_quickly() {
     assert_eq!(malformed(&bundle).len(), 1);
     // Measured at ~0.3 s in a debug build; the bound leaves room for a busy machine.
     let elapsed = started.elapsed();
-    assert!(elapsed.as_secs_f64() < 5.0, "parsing 16 MiB took {elapsed:?}");
+    assert!(
+        elapsed.as_secs_f64() < 5.0,
+        "parsing 16 MiB took {elapsed:?}"
+    );
 }
 
 fn fixture_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pki").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/pki")
+        .join(name)
 }
 
 /// A fresh scratch directory for this test, under the system temp directory.
@@ -459,7 +588,10 @@ fn load_bundle_reads_a_file_and_names_it_as_source() {
 
     let bundle = load_bundle(&path).expect("the fixture is readable");
 
-    assert_eq!(bundle.source, BundleSource::File(path.display().to_string()));
+    assert_eq!(
+        bundle.source,
+        BundleSource::File(path.display().to_string())
+    );
     assert_eq!(subjects(&bundle), [ROOT, ISSUING]);
 }
 
@@ -471,7 +603,10 @@ fn load_bundle_missing_file_says_what_to_do() {
 
     assert!(matches!(error, InputError::Unreadable { .. }));
     let text = error.to_string();
-    assert!(text.starts_with("cannot read CA bundle `/nonexistent/ROOT-CA.crt`: "), "{text}");
+    assert!(
+        text.starts_with("cannot read CA bundle `/nonexistent/ROOT-CA.crt`: "),
+        "{text}"
+    );
     assert!(text.ends_with("; check the path or set --ca"), "{text}");
 }
 
@@ -479,11 +614,17 @@ fn load_bundle_missing_file_says_what_to_do() {
 fn permission_denied_message_says_what_to_do() {
     // Tests may run as root, which reads any file: build the error directly.
     let source = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
-    let error = InputError::Unreadable { path: PathBuf::from("/etc/ca.pem"), source };
+    let error = InputError::Unreadable {
+        path: PathBuf::from("/etc/ca.pem"),
+        source,
+    };
 
     let text = error.to_string();
 
-    assert!(text.starts_with("cannot read CA bundle `/etc/ca.pem`: permission denied"), "{text}");
+    assert!(
+        text.starts_with("cannot read CA bundle `/etc/ca.pem`: permission denied"),
+        "{text}"
+    );
     assert!(text.contains("read access"), "{text}");
 }
 
@@ -503,13 +644,17 @@ fn load_bundle_refuses_a_huge_file() {
     let dir = scratch("huge");
     let path = dir.join("huge.pem");
     let file = std::fs::File::create(&path).expect("invariant: scratch is writable");
-    file.set_len(MAX_BUNDLE_BYTES + 1).expect("invariant: sparse files are allowed");
+    file.set_len(MAX_BUNDLE_BYTES + 1)
+        .expect("invariant: sparse files are allowed");
 
     let error = load_bundle(&path).expect_err("the file is over the cap");
 
     assert!(matches!(error, InputError::TooLarge { size, .. } if size == MAX_BUNDLE_BYTES + 1));
     let text = error.to_string();
-    assert!(text.contains("huge.pem") && text.contains("16 MiB"), "{text}");
+    assert!(
+        text.contains("huge.pem") && text.contains("16 MiB"),
+        "{text}"
+    );
     std::fs::remove_dir_all(dir).expect("invariant: the scratch directory is ours");
 }
 

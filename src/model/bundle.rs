@@ -51,6 +51,9 @@ pub enum BundleDefect {
     PrivateKey { line: usize, label: String },
     /// The file is binary DER, not PEM.
     Der,
+    /// The certificates sit in a PKCS#7 (`.p7b`) container, PEM-armoured (`pem`) or DER;
+    /// OpenSSL-based clients read no certificate from it in a CA file.
+    Pkcs7 { pem: bool },
     /// Nothing usable in the file.
     Empty { bytes: usize },
     /// Byte-level oddities worth mentioning (BOM, CRLF, text between blocks).

@@ -108,6 +108,22 @@ fn defect(defect: &BundleDefect, path: &str) -> Option<Finding> {
                  {path} -print_certs -out {path}.pem`. Then point clients at {path}.pem."
             )),
         ),
+        BundleDefect::Pkcs7 { pem } => {
+            let (encoding, inform) = if *pem { ("PEM", "") } else { ("DER", " -inform DER") };
+            Some(
+                Finding::new(
+                    Code::BundleNotPem,
+                    format!(
+                        "{path} is a PKCS#7 bundle ({encoding}): OpenSSL-based clients \
+                         (Python requests, curl --cacert) read no certificate from it"
+                    ),
+                )
+                .fix(format!(
+                    "Convert it to PEM certificates: `openssl pkcs7{inform} -in {path} \
+                     -print_certs -out {path}.pem`. Then point clients at {path}.pem."
+                )),
+            )
+        }
         BundleDefect::Cosmetic { .. } => None,
     }
 }
