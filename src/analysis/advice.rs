@@ -46,6 +46,33 @@ pub fn quote(text: &str) -> String {
     }
 }
 
+/// `1`, `1 and 2`, `1, 2 and 3`; more than `limit` items end in `…`.
+pub fn and_list(items: &[String], limit: usize) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        _ if items.len() > limit => format!("{}, …", items[..limit].join(", ")),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// "twice", "3 times".
+pub fn times(n: usize) -> String {
+    match n {
+        1 => "once".to_string(),
+        2 => "twice".to_string(),
+        n => format!("{n} times"),
+    }
+}
+
+/// The shell command that backs up `bundle` and appends `file` to it. The `echo` keeps
+/// the new block off the last line of a bundle that lacks a final newline (a glued
+/// `-----END…----------BEGIN` makes OpenSSL refuse the whole file).
+pub fn append_command(file: &str, bundle: &str) -> String {
+    let b = quote(bundle);
+    format!("cp {b} {b}.bak && {{ echo; cat {}; }} >> {b}", quote(file))
+}
+
 /// "the command that re-checks" after a client-side fix.
 pub fn recheck(host_port: &str, bundle_path: &str) -> String {
     format!(

@@ -78,7 +78,7 @@ pub fn diagnose_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainDiagnosis
     if let Some(verdict) = &verdict {
         let sent = input.presented.len();
         findings.extend(checks::chain::unexplained_rejection(
-            verdict, &findings, sent,
+            input, verdict, &findings, sent,
         ));
     }
 
@@ -152,10 +152,16 @@ pub fn bundle_issuers(bundle: &Bundle) -> Vec<Option<usize>> {
             if signature::is_self_signed(cert) {
                 return Some(i);
             }
+            // Only the first few same-name candidates get a signature check, so a bundle
+            // of look-alike CAs cannot cost one check per pair.
             bundle
                 .certs
                 .iter()
-                .position(|issuer| signature::issued(issuer, cert))
+                .enumerate()
+                .filter(|(_, issuer)| *issuer != cert && cert.issuer_name_is(issuer))
+                .take(8)
+                .find(|(_, issuer)| signature::issued(issuer, cert))
+                .map(|(j, _)| j)
         })
         .collect()
 }

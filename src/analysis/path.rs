@@ -201,7 +201,17 @@ impl<'a> Search<'a> {
                 continue;
             }
             match self.signature(current, candidate) {
-                SignatureCheck::Valid | SignatureCheck::Unsupported(_) => found.push(candidate),
+                SignatureCheck::Valid => found.push(candidate),
+                // An unverifiable signature links only when both key identifiers vouch.
+                SignatureCheck::Unsupported(_)
+                    if child.authority_key_id.is_some() && issuer.subject_key_id.is_some() =>
+                {
+                    found.push(candidate)
+                }
+                SignatureCheck::Unsupported(why) => {
+                    let reason = format!("its signature could not be checked ({why})");
+                    self.miss(current, candidate, &reason)
+                }
                 SignatureCheck::Invalid => self.miss(
                     current,
                     candidate,

@@ -19,6 +19,11 @@ pub enum SignatureCheck {
 
 /// Checks that `issuer`'s key produced `child`'s signature.
 pub fn check(child: &Certificate, issuer: &Certificate) -> SignatureCheck {
+    if !key_fits(&child.signature_oid, issuer.key.kind) {
+        // An RSA signature cannot come from an EC key, and so on: not a candidate at all.
+        return SignatureCheck::Invalid;
+    }
+
     let algorithms = candidates(&child.signature_oid, issuer);
     if algorithms.is_empty() {
         return SignatureCheck::Unsupported(format!(
@@ -39,6 +44,25 @@ pub fn check(child: &Certificate, issuer: &Certificate) -> SignatureCheck {
     } else {
         SignatureCheck::Invalid
     }
+}
+
+/// True when a signature with this OID can have been made with a key of this kind.
+/// Unknown OIDs fit any key: they are reported as unsupported, not as mismatches.
+fn key_fits(signature_oid: &str, kind: KeyKind) -> bool {
+    let family = if signature_oid.starts_with("1.2.840.113549.1.1.") {
+        KeyKind::Rsa
+    } else if signature_oid.starts_with("1.2.840.10045.4.") {
+        KeyKind::Ec
+    } else if signature_oid == "1.3.101.112" {
+        KeyKind::Ed25519
+    } else if signature_oid.starts_with("1.2.840.10040.4.")
+        || signature_oid.starts_with("2.16.840.1.101.3.4.3.")
+    {
+        KeyKind::Dsa
+    } else {
+        return true;
+    };
+    family == kind
 }
 
 /// The ring algorithms that may have produced a signature with this OID under this key.

@@ -436,8 +436,16 @@ fn chains_through_unusual_but_valid_issuers_are_healthy() {
 
 #[test]
 fn without_a_bundle_trust_is_not_judged() {
-    let d = diagnose(&[leaf()], &Bundle::none());
+    let d = diagnose(&[leaf(), issuing()], &Bundle::none());
     d.only(&[]);
+    assert!(d.0.verdict.is_none());
+}
+
+#[test]
+fn without_a_bundle_a_leaf_alone_is_still_an_incomplete_chain() {
+    let d = diagnose(&[leaf()], &Bundle::none());
+    d.only(&[Code::ChainServerOmitsIntermediate]);
+    d.says(Code::ChainServerOmitsIntermediate, "CN=LAB-ISSUING-CA");
     assert!(d.0.verdict.is_none());
 }
 
@@ -584,4 +592,94 @@ fn unparsable_certificates_are_findings_and_a_lost_leaf_is_not_replaced() {
         "the intermediate is not judged as a leaf"
     );
     assert!(d.chain.is_none());
+}
+
+#[test]
+fn an_issuer_with_the_wrong_key_type_is_no_candidate() {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyIdMethod, KeyPair};
+
+    // A look-alike of the issuing CA: same name, same subject key id, an EC key. The real
+    // one has an RSA key, and the leaf's RSA signature cannot come from an EC key.
+    let real = issuing();
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("empty SANs are valid");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "LAB-ISSUING-CA");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_identifier_method =
+        KeyIdMethod::PreSpecified(real.subject_key_id.clone().expect("fixture has an SKI"));
+    let key = KeyPair::generate().expect("EC key generation");
+    let fake_der = params.self_signed(&key).expect("signs").der().to_vec();
+    let fake = Certificate::from_der(&fake_der).expect("parses");
+
+    let mut with_fake = Bundle::none();
+    with_fake.source = BundleSource::File("ca.pem".to_string());
+    with_fake.certs = vec![fake.clone(), real.clone(), root()];
+
+    let d = diagnose(&[leaf()], &with_fake);
+    d.only(&[Code::ChainServerOmitsIntermediate]).trusted(true);
+    let named = &d.finding(Code::ChainServerOmitsIntermediate).certificates[0];
+    assert_eq!(named.sha256.as_deref(), Some(real.sha256.as_str()));
+    assert!(!d.finding(Code::ChainServerOmitsIntermediate).fix[0].contains(&fake.sha256));
+}
+
+#[test]
+fn a_wrong_bundle_under_a_sent_intermediate_asks_for_the_root_out_of_band() {
+    let d = diagnose(&[leaf(), issuing()], &bundle(&[fixture!("other-root.pem")]));
+    d.only(&[Code::ChainMissingIntermediate]).trusted(false);
+    let finding = d.finding(Code::ChainMissingIntermediate);
+    let fix = finding.fix.join("\n");
+    assert!(fix.contains("pki/cert/ca"), "{fix}");
+    assert!(fix.contains("out of band"), "{fix}");
+    assert!(!fix.contains("ISE then sends leaf + intermediate"), "{fix}");
+    assert!(
+        fix.contains("{ echo; cat LAB-ROOT-CA.pem; } >> ca.pem"),
+        "{fix}"
+    );
+}
+
+#[test]
+fn repeated_bundle_certificates_are_one_finding_each() {
+    let repeated = bundle(&[
+        fixture!("root.pem"),
+        fixture!("root.pem"),
+        fixture!("root.pem"),
+    ]);
+    let findings = diagnose_bundle(&repeated, &policy());
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0].code, Code::BundleDuplicateCert);
+    assert!(
+        findings[0]
+            .message
+            .contains("3 times (certificates 1, 2 and 3)")
+    );
+
+    // Two CAs missing the same issuer: one finding naming both.
+    let orphans = bundle(&[
+        fixture!("other-root.pem"),
+        fixture!("issuing.pem"),
+        fixture!("noncritical-bc-issuing.pem"),
+    ]);
+    let findings = diagnose_bundle(&orphans, &policy());
+    let incomplete: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.code == Code::BundleIncomplete)
+        .collect();
+    assert_eq!(incomplete.len(), 1, "{findings:#?}");
+    assert_eq!(incomplete[0].certificates.len(), 2);
+    assert!(incomplete[0].message.contains("2 CAs"));
+}
+
+#[test]
+fn the_webpki_verdict_is_a_sentence_with_a_stable_reason() {
+    let d = diagnose(&[leaf()], &root_bundle());
+    let verdict = d.0.verdict.clone().expect("a bundle was given");
+    assert!(!verdict.ok);
+    assert_eq!(verdict.reason.as_deref(), Some("UnknownIssuer"));
+    assert!(
+        verdict
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("unknown issuer"))
+    );
 }

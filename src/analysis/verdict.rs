@@ -14,8 +14,12 @@ use crate::model::{Certificate, Moment};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     pub ok: bool,
+    /// Why it was rejected, as a sentence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// webpki's error name (e.g. `UnknownIssuer`), stable for machines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Runs webpki on the presented chain against the bundle, at `now`, for `host`.
@@ -60,7 +64,7 @@ pub fn webpki(
         None,
         None,
     ) {
-        return reject(&format!("{e:?}"));
+        return rejected(&e);
     }
 
     let name = match ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']')) {
@@ -71,14 +75,65 @@ pub fn webpki(
         Ok(()) => Verdict {
             ok: true,
             error: None,
+            reason: None,
         },
-        Err(e) => reject(&format!("{e:?}")),
+        Err(e) => rejected(&e),
     }
 }
 
-fn reject(reason: &str) -> Verdict {
+fn reject(sentence: &str) -> Verdict {
     Verdict {
         ok: false,
-        error: Some(reason.to_string()),
+        error: Some(sentence.to_string()),
+        reason: None,
+    }
+}
+
+/// webpki's error as a sentence, keeping its name for machines.
+fn rejected(error: &webpki::Error) -> Verdict {
+    use webpki::Error as E;
+
+    let debug = format!("{error:?}");
+    let name = debug
+        .split(['(', ' ', '{'])
+        .next()
+        .unwrap_or(&debug)
+        .to_string();
+    let sentence = match error {
+        E::UnknownIssuer => "no path to a bundle certificate (unknown issuer)",
+        E::CertExpired { .. } => "a certificate on the path has expired",
+        E::CertNotValidYet { .. } => "a certificate on the path is not valid yet",
+        E::CertNotValidForName(_) => "the server certificate is not valid for this host name",
+        E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            "a signature uses an algorithm or key rustls refuses (SHA-1, MD5, RSA below 2048 bits)"
+        }
+        E::InvalidSignatureForPublicKey => "a signature on the path does not verify",
+        E::CaUsedAsEndEntity => "the server certificate is a CA certificate",
+        E::EndEntityUsedAsCa => "a certificate that is not a CA issued another one",
+        E::RequiredEkuNotFoundContext(_) => {
+            "the server certificate's Extended Key Usage does not allow serverAuth"
+        }
+        E::MaximumSignatureChecksExceeded
+        | E::MaximumPathBuildCallsExceeded
+        | E::MaximumPathDepthExceeded => "webpki gave up: its path-search budget ran out",
+        E::PathLenConstraintViolated => "a CA's path length constraint is violated",
+        E::NameConstraintViolation => "a CA's name constraints exclude this name",
+        E::UnsupportedCertVersion => "a certificate is not X.509 version 3",
+        E::UnsupportedCriticalExtension => {
+            "a certificate has a critical extension webpki does not know"
+        }
+        _ => "",
+    };
+    let error = if sentence.is_empty() {
+        debug.chars().take(200).collect()
+    } else {
+        format!("{sentence} ({name})")
+    };
+
+    Verdict {
+        ok: false,
+        error: Some(error),
+        reason: Some(name),
     }
 }

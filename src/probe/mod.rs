@@ -164,7 +164,7 @@ async fn resolve(
     let addresses: Vec<SocketAddr> = match timeout_at(deadline, lookup).await {
         Ok(Ok(addresses)) => addresses.collect(),
         Ok(Err(e)) => {
-            let detail = format!("`{}` did not resolve: {e}", target.host);
+            let detail = e.to_string();
             return Err(ProbeFailure::Dns { detail });
         }
         Err(_) => return Err(timeout("connect", budget)),

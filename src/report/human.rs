@@ -68,7 +68,7 @@ impl Human {
             return writeln!(out, "{}", p.dim(&what));
         }
 
-        let listed = if count <= 4 {
+        let listed = if (1..=4).contains(&count) {
             format!(": {}", names.join(", "))
         } else {
             String::new()
@@ -120,6 +120,10 @@ impl Human {
         if let Some(address) = &t.outcome.address {
             facts.push(format!("via {address}"));
         }
+        let handshake_failed = t.outcome.failure.is_some();
+        if handshake_failed && t.outcome.tls_version.is_some() {
+            facts.push("handshake not completed".to_string());
+        }
         if !facts.is_empty() {
             line.push_str(&format!("  {}", p.dim(&facts.join(" · "))));
         }
@@ -135,7 +139,12 @@ impl Human {
                     (false, Some(e)) => p.red(&format!("rejected ({e})")),
                     (false, None) => p.red("rejected"),
                 };
-                writeln!(out, "    {} {text}", p.dim("rustls/webpki:"))?;
+                let label = if handshake_failed {
+                    "rustls/webpki, chain only:"
+                } else {
+                    "rustls/webpki:"
+                };
+                writeln!(out, "    {} {text}", p.dim(label))?;
             }
         }
         if let Some(req) = &t.outcome.client_auth {
@@ -191,7 +200,12 @@ impl Human {
             let expiry = p.days_left(
                 days,
                 report.warn_days,
-                &format!("expires {} ({days} days)", link.cert.not_after.date()),
+                &match days {
+                    d if d < 0 => {
+                        format!("expired {} ({} days ago)", link.cert.not_after.date(), -d)
+                    }
+                    d => format!("expires {} ({d} days)", link.cert.not_after.date()),
+                },
             );
             writeln!(
                 out,
@@ -278,7 +292,15 @@ impl Human {
                     "{} → {} ({})",
                     cert.not_before.date(),
                     cert.not_after.date(),
-                    p.days_left(days, report.warn_days, &format!("{days} days left"))
+                    p.days_left(
+                        days,
+                        report.warn_days,
+                        &if days < 0 {
+                            format!("expired {} days ago", -days)
+                        } else {
+                            format!("{days} days left")
+                        }
+                    )
                 ),
             ),
             ("sha256", cert.sha256.clone()),

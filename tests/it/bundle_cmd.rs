@@ -151,9 +151,9 @@ const CASES: &[Case] = &[
         "bundle-p7b.pem",
         2,
         "pem",
-        "error",
-        2,
-        &["bundle.malformed-block"],
+        "warning",
+        1,
+        &["bundle.not-pem"],
     ),
     case(
         "bundle-garbage.bin",

@@ -68,17 +68,30 @@ fn pem_without_a_chain_exits_2_and_says_why() {
 #[test]
 fn without_ca_no_trust_is_judged() {
     let lab = Lab::new();
-    let server = serve(&[&lab.pki.leaf], &lab.pki.leaf);
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
 
     let out = Run::chain(server.port()).json().code(0);
     out.status("ok").no_findings();
     let target = out.target(0);
     assert!(target.value["trusted"].is_null(), "{}", out.transcript());
     assert!(target.value["verdict"].is_null());
-    assert_eq!(target.chain().len(), 1);
+    assert_eq!(target.chain().len(), 2);
     assert_eq!(out.json()["command"], "chain");
     assert_eq!(out.json()["bundle"]["source"], "none");
     assert_eq!(out.json()["bundle"]["status"], "ok");
+}
+
+#[test]
+fn without_ca_a_leaf_alone_is_reported_as_an_incomplete_chain() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf], &lab.pki.leaf);
+
+    let out = Run::chain(server.port()).json().code(1);
+    out.status("warning");
+    assert_eq!(out.codes(), vec!["chain.server-omits-intermediate"]);
+    out.finding("chain.server-omits-intermediate")
+        .says("CN=LAB-ISSUING-CA");
+    assert!(out.target(0).value["trusted"].is_null());
 }
 
 #[test]

@@ -376,7 +376,9 @@ fn suggested_commands_run_and_reproduce_the_diagnosis() {
         .filter_map(|s| s.as_str())
         .find(|s| s.contains("`ise-doctor chain "))
         .expect("a chain step");
-    let shown = Run::new(suggested_command(step)).json().code(0);
+    // `chain` without a bundle also says the leaf comes alone.
+    let shown = Run::new(suggested_command(step)).json().code(1);
+    assert_eq!(shown.codes(), vec!["chain.server-omits-intermediate"]);
     assert_eq!(
         shown.target(0).chain().len(),
         1,

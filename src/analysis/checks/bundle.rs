@@ -6,14 +6,15 @@
 //!   `bundle.no-root`, `bundle.incomplete`.
 
 use crate::analysis::Policy;
-use crate::analysis::advice::quote;
+use crate::analysis::advice::{self, quote};
 use crate::analysis::signature;
 use crate::findings::{CertRef, Code, Finding};
 use crate::model::{Bundle, BundleDefect, Certificate};
 
 /// Runs the bundle checks.
 pub fn check(bundle: &Bundle, policy: &Policy) -> Vec<Finding> {
-    let path = quote(bundle.display_path());
+    let raw_path = bundle.display_path();
+    let path = quote(raw_path);
     let mut findings: Vec<Finding> = bundle
         .defects
         .iter()
@@ -22,41 +23,71 @@ pub fn check(bundle: &Bundle, policy: &Policy) -> Vec<Finding> {
 
     if bundle.certs.is_empty() {
         if !findings.iter().any(|f| f.code == Code::BundleEmpty) {
-            findings.push(empty(&path, "it holds no certificate"));
+            findings.push(empty(&path, "no block in it is a certificate"));
         }
         return findings;
     }
 
+    // Each distinct certificate once, with every position it holds (1-based).
+    let mut distinct: Vec<(&Certificate, Vec<usize>)> = Vec::new();
     for (i, cert) in bundle.certs.iter().enumerate() {
-        if let Some(first) = bundle.certs[..i].iter().position(|c| c == cert) {
-            findings.push(duplicate(cert, first, i, &path));
-            continue;
+        match distinct.iter_mut().find(|(c, _)| *c == cert) {
+            Some((_, positions)) => positions.push(i + 1),
+            None => distinct.push((cert, vec![i + 1])),
+        }
+    }
+    let roots: Vec<bool> = distinct
+        .iter()
+        .map(|(c, _)| signature::is_self_signed(c))
+        .collect();
+
+    for (k, (cert, positions)) in distinct.iter().enumerate() {
+        if positions.len() > 1 {
+            findings.push(duplicate(cert, positions, &path));
         }
         if policy.now > cert.not_after {
             findings.push(expired(cert, &path));
         }
-        let v1_root = cert.version == 1 && signature::is_self_signed(cert);
+        let v1_root = cert.version == 1 && roots[k];
         if !cert.is_ca() && !v1_root {
             findings.push(not_ca(cert, &path));
         }
     }
 
-    let cas: Vec<&Certificate> = bundle.certs.iter().filter(|c| c.is_ca()).collect();
-    let has_root = bundle.certs.iter().any(signature::is_self_signed);
+    let cas: Vec<&Certificate> = distinct
+        .iter()
+        .map(|(c, _)| *c)
+        .filter(|c| c.is_ca())
+        .collect();
+    let has_root = roots.iter().any(|&r| r);
     if !has_root && !cas.is_empty() {
-        findings.push(no_root(&cas, &path));
+        findings.push(no_root(&cas, raw_path));
     } else if has_root {
-        findings.extend(
-            cas.iter()
-                .filter(|c| {
-                    !signature::is_self_signed(c)
-                        && !bundle.certs.iter().any(|i| signature::issued(i, c))
-                })
-                .map(|c| incomplete(c, &path)),
-        );
+        let orphans: Vec<&Certificate> = distinct
+            .iter()
+            .zip(&roots)
+            .filter(|((c, _), root)| c.is_ca() && !**root)
+            .map(|((c, _), _)| *c)
+            .filter(|c| !has_issuer(c, &distinct))
+            .collect();
+        findings.extend(incomplete(&orphans, raw_path));
     }
 
     findings
+}
+
+/// Most same-name candidates whose signature is checked for one certificate: a hostile
+/// bundle with thousands of look-alike CAs must not cost a signature check per pair.
+const MAX_ISSUER_CANDIDATES: usize = 8;
+
+/// True when one of the bundle's certificates issued `cert`.
+fn has_issuer(cert: &Certificate, distinct: &[(&Certificate, Vec<usize>)]) -> bool {
+    distinct
+        .iter()
+        .map(|(c, _)| *c)
+        .filter(|issuer| *issuer != cert && cert.issuer_name_is(issuer))
+        .take(MAX_ISSUER_CANDIDATES)
+        .any(|issuer| signature::issued(issuer, cert))
 }
 
 fn defect(defect: &BundleDefect, path: &str) -> Option<Finding> {
@@ -141,18 +172,19 @@ fn empty(path: &str, why: &str) -> Finding {
     ))
 }
 
-fn duplicate(cert: &Certificate, first: usize, again: usize, path: &str) -> Finding {
+fn duplicate(cert: &Certificate, positions: &[usize], path: &str) -> Finding {
+    let shown: Vec<String> = positions.iter().map(ToString::to_string).collect();
     Finding::new(
         Code::BundleDuplicateCert,
         format!(
-            "{path} holds `{}` twice (certificates {} and {}).",
+            "{path} holds `{}` {} (certificates {}).",
             cert.subject,
-            first + 1,
-            again + 1
+            advice::times(positions.len()),
+            advice::and_list(&shown, 6)
         ),
     )
     .cert(CertRef::of("duplicate", cert))
-    .fix("Harmless; remove the second copy to keep the bundle tidy.")
+    .fix("Harmless; keep one copy to keep the bundle tidy.")
 }
 
 fn expired(cert: &Certificate, path: &str) -> Finding {
@@ -186,14 +218,24 @@ fn not_ca(cert: &Certificate, path: &str) -> Finding {
     ))
 }
 
-fn no_root(cas: &[&Certificate], path: &str) -> Finding {
-    let names: Vec<String> = cas.iter().map(|c| format!("`{}`", c.subject)).collect();
+fn no_root(cas: &[&Certificate], raw_path: &str) -> Finding {
+    let path = quote(raw_path);
+    let names: Vec<String> = cas
+        .iter()
+        .take(5)
+        .map(|c| format!("`{}`", c.subject))
+        .collect();
+    let more = if cas.len() > 5 {
+        format!(" and {} more", cas.len() - 5)
+    } else {
+        String::new()
+    };
     let mut finding = Finding::new(
         Code::BundleNoRoot,
         format!(
-            "{path} holds {} but no self-signed root. rustls, Go, Java and Python 3.13 accept a \
-             bundle intermediate as an anchor; OpenSSL-based clients (curl, Python 3.12 and \
-             older, Ruby, PHP) fail unless they enable partial-chain verification.",
+            "{path} holds {}{more} but no self-signed root. rustls, Go, Java and Python 3.13 \
+             accept a bundle intermediate as an anchor; OpenSSL-based clients (curl, Python \
+             3.12 and older, Ruby, PHP) fail unless they enable partial-chain verification.",
             names.join(", ")
         ),
     );
@@ -202,23 +244,41 @@ fn no_root(cas: &[&Certificate], path: &str) -> Finding {
     }
     let issuer = &cas[0].issuer;
     finding.fix(format!(
-        "Append the root `{issuer}` from your PKI (not from a server): `cat {} >> {path}`.",
-        crate::analysis::advice::file_name_for(issuer)
+        "Append the root `{issuer}` from your PKI (not from a server): `{}`.",
+        advice::append_command(&advice::file_name_for(issuer), raw_path)
     ))
 }
 
-fn incomplete(cert: &Certificate, path: &str) -> Finding {
-    Finding::new(
-        Code::BundleIncomplete,
-        format!(
-            "{path} holds the CA `{}`, but not its issuer `{}`.",
-            cert.subject, cert.issuer
-        ),
-    )
-    .cert(CertRef::of("CA without its issuer", cert))
-    .fix(format!(
-        "Append `{}` from your PKI: `cat {} >> {path}`.",
-        cert.issuer,
-        crate::analysis::advice::file_name_for(&cert.issuer)
-    ))
+/// One finding per missing issuer name, listing the CAs that need it.
+fn incomplete(orphans: &[&Certificate], raw_path: &str) -> Vec<Finding> {
+    let path = quote(raw_path);
+    let mut issuers: Vec<&str> = Vec::new();
+    for cert in orphans {
+        if !issuers.contains(&cert.issuer.as_str()) {
+            issuers.push(&cert.issuer);
+        }
+    }
+
+    issuers
+        .into_iter()
+        .map(|issuer| {
+            let needing: Vec<&&Certificate> =
+                orphans.iter().filter(|c| c.issuer == issuer).collect();
+            let what = match needing.as_slice() {
+                [one] => format!("the CA `{}`", one.subject),
+                many => format!("{} CAs (`{}`, …)", many.len(), many[0].subject),
+            };
+            let mut finding = Finding::new(
+                Code::BundleIncomplete,
+                format!("{path} holds {what}, but not their issuer `{issuer}`."),
+            );
+            for cert in &needing {
+                finding = finding.cert(CertRef::of("CA without its issuer", cert));
+            }
+            finding.fix(format!(
+                "Append `{issuer}` from your PKI (not from a server): `{}`.",
+                advice::append_command(&advice::file_name_for(issuer), raw_path)
+            ))
+        })
+        .collect()
 }

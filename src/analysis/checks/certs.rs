@@ -131,7 +131,7 @@ fn weak_key(link: &PathCert, role: &str) -> Option<Finding> {
     }
 
     let message = format!(
-        "The {role} `{}` has a {} key. rustls and OpenSSL at Debian's default security level \
+        "The {role} `{}` has a weak key ({}). rustls and OpenSSL at Debian's default security level \
          (SECLEVEL=2) refuse keys below 2048 bits (RSA) or 224 bits (EC).",
         cert.subject, cert.key
     );

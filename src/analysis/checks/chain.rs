@@ -12,7 +12,7 @@
 
 use super::role;
 use crate::analysis::advice::{self, ISE_SYSTEM, ISE_TRUSTED, quote};
-use crate::analysis::path::{ChainPath, NearMiss, PathEnd};
+use crate::analysis::path::{ChainPath, MAX_SIGNATURE_CHECKS, NearMiss, PathEnd};
 use crate::analysis::{ChainInput, Verdict};
 use crate::findings::{CertRef, Code, Finding, Severity};
 use crate::model::{Certificate, Moment};
@@ -32,6 +32,8 @@ pub fn check(
         findings.push(self_signed_leaf_finding(input, &leaf.cert));
     } else if judge_trust {
         findings.extend(trust(input, path));
+    } else if path.links.len() == 1 && !path.is_anchored() {
+        findings.push(leaf_only(input, &leaf.cert));
     }
 
     findings.extend(served(input, path, now));
@@ -41,6 +43,7 @@ pub fn check(
 /// Adds `chain.not-verified` when webpki rejects and no error finding explains it.
 /// `sent` is how many certificates the server presented.
 pub fn unexplained_rejection(
+    input: &ChainInput<'_>,
     verdict: &Verdict,
     findings: &[Finding],
     sent: usize,
@@ -52,9 +55,10 @@ pub fn unexplained_rejection(
     let reason = verdict.error.as_deref().unwrap_or("no reason given");
     // webpki tries every same-name candidate by signature and gives up after 100 checks,
     // so a valid path hidden behind many stale CAs is rejected although it exists.
-    if reason.contains("MaximumSignatureChecksExceeded")
-        || reason.contains("MaximumPathBuildCallsExceeded")
-    {
+    if matches!(
+        verdict.reason.as_deref(),
+        Some("MaximumSignatureChecksExceeded" | "MaximumPathBuildCallsExceeded")
+    ) {
         return Some(budget_exhausted(reason, sent));
     }
     Some(
@@ -62,8 +66,18 @@ pub fn unexplained_rejection(
             Code::ChainNotVerified,
             format!("rustls/webpki rejects this chain ({reason}), although each part looks sound."),
         )
-        .fix("Run `openssl s_client -connect HOST:PORT -showcerts -verify_return_error` with the same CA file and compare its reason.")
-        .fix("Report the chain (`ise-doctor chain HOST:PORT --pem`) with this message so the check can learn the case."),
+        .fix(format!(
+            "Compare with OpenSSL: `openssl s_client -connect {}:{} -servername {} -showcerts \
+             -verify_return_error -CAfile {}`.",
+            input.host,
+            input.port,
+            input.host,
+            advice::quote(input.bundle.display_path())
+        ))
+        .fix(format!(
+            "Save the chain for a report: `ise-doctor chain {} --pem > chain.pem`.",
+            input.host_port
+        )),
     )
 }
 
@@ -110,6 +124,7 @@ fn trust(input: &ChainInput<'_>, path: &ChainPath) -> Vec<Finding> {
                 key_id.clone(),
                 ca_issuers,
                 &path.near_misses,
+                path.budget_exhausted,
             )]
         }
     }
@@ -122,6 +137,7 @@ fn missing_issuer(
     key_id: Option<String>,
     ca_issuers: &[String],
     near_misses: &[NearMiss],
+    path_exhausted: bool,
 ) -> Finding {
     let bundle_path = input.bundle.display_path();
     let file = advice::file_name_for(subject);
@@ -148,6 +164,13 @@ fn missing_issuer(
     {
         message.push_str(" The server sends only its leaf and the bundle lacks the issuing CA.");
     }
+    if stuck_role != "leaf" && near_misses.is_empty() {
+        message.push_str(&format!(
+            " The server sends its chain up to `{}`; `{subject}` is usually your root CA: if \
+             so, your bundle is for another PKI or holds an outdated root.",
+            stuck.subject
+        ));
+    }
     for miss in near_misses {
         let place = if miss.presented_at.is_some() {
             "The server sends"
@@ -170,39 +193,100 @@ fn missing_issuer(
         ));
     }
 
+    if path_exhausted {
+        finding.message.push_str(&format!(
+            " (The search stopped after {MAX_SIGNATURE_CHECKS} signature checks: the chain and \
+             bundle hold many certificates with this name.)"
+        ));
+    }
+
+    let top_is_ca = stuck_role != "leaf";
+    let vault = if top_is_ca {
+        "pki/cert/ca"
+    } else {
+        "pki_int/cert/ca"
+    };
     let get = match ca_issuers.first() {
         Some(url) => format!(
-            "Get `{subject}`: the certificate names where to download it: `curl -fsS -o issuer.der \
-             {}` then `openssl x509 -inform DER -in issuer.der -out {file}` (or export it from your \
-             PKI: for Vault, `vault read -field=certificate pki_int/cert/ca > {file}`).",
+            "Get `{subject}`: the certificate says where to download it: `curl -fsS -o \
+             issuer.der {}` then `openssl x509 -inform DER -in issuer.der -out {file}` (or \
+             export it from your PKI: for Vault, `vault read -field=certificate {vault} > \
+             {file}`).",
             quote(url)
         ),
         None => format!(
             "Get `{subject}` from your PKI, not from this server: for Vault, `vault read \
-             -field=certificate pki_int/cert/ca > {file}`; or from ISE: {ISE_TRUSTED} > select \
-             it > Export, saved as {file}."
+             -field=certificate {vault} > {file}`; or from ISE: {ISE_TRUSTED} > select it > \
+             Export, saved as {file}."
         ),
     };
     let check_id = match &key_id {
         Some(k) => format!("and subjectKeyIdentifier {k}"),
         None => "matching the issuer above".to_string(),
     };
-    finding
+    let finding = finding
         .fix(get)
         .fix(format!(
-            "Confirm it: `openssl x509 -in {file} -noout -subject -ext subjectKeyIdentifier` must \
-             show subject `{subject}` {check_id}."
+            "Confirm it: `openssl x509 -in {file} -noout -subject -fingerprint -sha256 -ext \
+             subjectKeyIdentifier` must show subject `{subject}` {check_id}{}.",
+            if top_is_ca {
+                ", and the fingerprint your PKI team publishes (compare out of band)"
+            } else {
+                ""
+            }
         ))
         .fix(format!(
-            "Client side: `cp {b} {b}.bak && cat {file} >> {b}` appends it to your bundle.",
-            b = quote(bundle_path)
+            "Client side: `{}` appends it to your bundle.",
+            advice::append_command(&file, bundle_path)
+        ));
+    let finding = if top_is_ca {
+        finding.fix(format!(
+            "If `{subject}` is an intermediate rather than your root, also import {file} in \
+             ISE ({ISE_TRUSTED}) and re-bind the certificate of this service in {ISE_SYSTEM}, \
+             so ISE sends it too."
         ))
-        .fix(format!(
-            "Server side, so every client works with a root-only bundle: in ISE, {ISE_TRUSTED} > \
-             Import {file} (and the root), then re-bind the certificate of this service in \
+    } else {
+        finding.fix(format!(
+            "Server side, so every client works with a root-only bundle: in ISE, {ISE_TRUSTED} \
+             > Import {file} (and the root), then re-bind the certificate of this service in \
              {ISE_SYSTEM}; ISE then sends leaf + intermediate."
         ))
-        .fix(advice::recheck(input.host_port, bundle_path))
+    };
+    finding.fix(advice::recheck(input.host_port, bundle_path))
+}
+
+/// Without a bundle: the server sends its leaf alone, so its issuing CA is not sent.
+fn leaf_only(input: &ChainInput<'_>, leaf: &Certificate) -> Finding {
+    let key = leaf
+        .authority_key_id_hex()
+        .map(|k| format!(" (key id {k})"))
+        .unwrap_or_default();
+    let file = advice::file_name_for(&leaf.issuer);
+    Finding::new(
+        Code::ChainServerOmitsIntermediate,
+        format!(
+            "The server sends only its leaf `{}`; its issuer `{}`{key} is not sent. Clients \
+             whose bundle holds only the root fail with \"unable to get local issuer \
+             certificate\".",
+            leaf.subject, leaf.issuer
+        ),
+    )
+    .cert(CertRef::of("leaf", leaf))
+    .cert(CertRef::missing(
+        "issuer not sent",
+        &leaf.issuer,
+        leaf.authority_key_id_hex(),
+    ))
+    .fix(format!(
+        "In ISE, {ISE_TRUSTED} > Import the issuing CA `{}` ({file}) and re-bind the \
+         certificate of this service in {ISE_SYSTEM}, so ISE sends leaf + intermediate.",
+        leaf.issuer
+    ))
+    .fix(format!(
+        "See whether your clients' bundle covers it meanwhile: `ise-doctor check {} --ca \
+         ROOT-CA.crt` (your clients' CA file).",
+        input.host_port
+    ))
 }
 
 fn omitted_intermediate(input: &ChainInput<'_>, cert: &Certificate, bundle_path: &str) -> Finding {
@@ -285,10 +369,9 @@ fn untrusted_root(input: &ChainInput<'_>, root: &Certificate, bundle_path: &str)
         .fix(format!(
             "If it is your organisation's root and the bundle is stale: take the root from your \
              PKI (for Vault, `vault read -field=certificate pki/cert/ca > {}`) and append it: \
-             `cat {} >> {}`.",
+             `{}`.",
             advice::file_name_for(&root.subject),
-            advice::file_name_for(&root.subject),
-            quote(bundle_path)
+            advice::append_command(&advice::file_name_for(&root.subject), bundle_path)
         ))
         .fix(
             "If it is not (a TLS-inspecting proxy between you and ISE): exempt the ISE nodes from \
@@ -335,23 +418,16 @@ fn served(input: &ChainInput<'_>, path: &ChainPath, now: Moment) -> Vec<Finding>
         findings.push(wrong_order(input, &order));
     }
 
+    let mut strangers = Vec::new();
     for (i, cert) in presented.iter().enumerate() {
-        if let Some(first) = presented[..i].iter().position(|c| c == cert) {
-            findings.push(
-                Finding::new(
-                    Code::ChainDuplicateCert,
-                    format!(
-                        "The server sends `{}` twice (positions {} and {}).",
-                        cert.subject, first, i
-                    ),
-                )
-                .cert(CertRef::of("duplicate", cert))
-                .fix(format!(
-                    "Nothing breaks; to tidy up, remove the duplicate CA from {ISE_TRUSTED} \
-                     (or from the server's chain file) and re-bind the certificate."
-                )),
-            );
+        if presented[..i].contains(cert) {
             continue;
+        }
+        let positions: Vec<usize> = (i..presented.len())
+            .filter(|&k| &presented[k] == cert)
+            .collect();
+        if positions.len() > 1 {
+            findings.push(duplicate_sent(cert, &positions));
         }
         if i == 0 {
             continue;
@@ -366,10 +442,63 @@ fn served(input: &ChainInput<'_>, path: &ChainPath, now: Moment) -> Vec<Finding>
             }
             continue;
         }
-        findings.extend(off_path(input, path, (cert, i), now));
+        strangers.extend(off_path(input, path, (cert, i), now));
     }
 
+    // A handful are worth one finding each; a flood is one finding listing them all.
+    if strangers.len() > 3 {
+        findings.push(many_unrelated(input, strangers));
+    } else {
+        findings.extend(strangers);
+    }
     findings
+}
+
+fn duplicate_sent(cert: &Certificate, positions: &[usize]) -> Finding {
+    let shown: Vec<String> = positions.iter().map(ToString::to_string).collect();
+    Finding::new(
+        Code::ChainDuplicateCert,
+        format!(
+            "The server sends `{}` {} (positions {}).",
+            cert.subject,
+            advice::times(positions.len()),
+            advice::and_list(&shown, 6)
+        ),
+    )
+    .cert(CertRef::of("duplicate", cert))
+    .fix(format!(
+        "Nothing breaks; to tidy up, remove the duplicate CA from {ISE_TRUSTED} (or from the \
+         server's chain file) and re-bind the certificate."
+    ))
+}
+
+fn many_unrelated(input: &ChainInput<'_>, strangers: Vec<Finding>) -> Finding {
+    let certs: Vec<CertRef> = strangers.into_iter().flat_map(|f| f.certificates).collect();
+    let names: Vec<String> = certs
+        .iter()
+        .take(5)
+        .map(|c| format!("`{}`", c.subject))
+        .collect();
+    let mut finding = Finding::new(
+        Code::ChainUnrelatedCert,
+        format!(
+            "The server sends {} certificates that are not part of the leaf's chain: {}{}. \
+             Strict or old clients may pick a wrong one, and every handshake carries them.",
+            certs.len(),
+            names.join(", "),
+            if certs.len() > 5 { ", …" } else { "" }
+        ),
+    );
+    finding.certificates = certs;
+    finding
+        .fix(format!(
+            "In ISE, delete the stale CA certificates from {ISE_TRUSTED} if nothing else uses \
+             them, then re-bind the system certificate in {ISE_SYSTEM}."
+        ))
+        .fix(format!(
+            "Verify what the server sends: `ise-doctor chain {}`.",
+            input.host_port
+        ))
 }
 
 fn wrong_order(input: &ChainInput<'_>, order: &[usize]) -> Finding {

@@ -38,7 +38,14 @@ pub fn check(target: &TargetSpec, outcome: &ProbeOutcome) -> Vec<Finding> {
             format!("Nothing accepts connections on {address}{service}: {detail}."),
         )
         .fix(service_hint(target.port))
-        .fix(format!("Test reachability: `nc -vz {} {}`.", target.host, target.port)),
+        .fix(format!(
+            "Test reachability: `nc -vz {} {}`.",
+            target
+                .connect_to
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| target.host.clone()),
+            target.port
+        )),
         ProbeFailure::Timeout { phase, millis } => Finding::new(
             Code::NetTimeout,
             format!(
@@ -64,7 +71,11 @@ pub fn check(target: &TargetSpec, outcome: &ProbeOutcome) -> Vec<Finding> {
             .fix(service_hint(target.port))
         }
         ProbeFailure::HandshakeFailed { detail, alert } => {
-            let alert_text = alert.as_deref().map(|a| format!(" (alert: {a})")).unwrap_or_default();
+            let alert_text = alert
+                .as_deref()
+                .filter(|a| !detail.contains(a))
+                .map(|a| format!(" (alert: {a})"))
+                .unwrap_or_default();
             Finding::new(
                 Code::TlsHandshakeFailed,
                 format!("The TLS handshake with {where_}{service} failed: {detail}{alert_text}."),
