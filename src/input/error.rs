@@ -13,6 +13,9 @@ pub enum InputError {
     Unreadable { path: PathBuf, source: io::Error },
     /// The path names a directory.
     IsDirectory { path: PathBuf },
+    /// The path names something that is neither a file nor a directory (a FIFO, a socket,
+    /// a device); reading it could block forever or never end. `what` says which.
+    NotAFile { path: PathBuf, what: &'static str },
     /// The file is larger than any CA bundle should be.
     TooLarge {
         path: PathBuf,
@@ -29,6 +32,7 @@ impl InputError {
         match self {
             InputError::Unreadable { path, .. }
             | InputError::IsDirectory { path }
+            | InputError::NotAFile { path, .. }
             | InputError::TooLarge { path, .. }
             | InputError::AgeEncrypted { path } => path,
         }
@@ -54,6 +58,11 @@ impl std::fmt::Display for InputError {
                 f,
                 "cannot read CA bundle `{path}`: it is a directory; name the PEM file \
                  inside it with --ca"
+            ),
+            InputError::NotAFile { what, .. } => write!(
+                f,
+                "cannot read CA bundle `{path}`: it is {what}, not a file; point at the \
+                 bundle file itself (save it to a file first if it comes from a pipe)"
             ),
             InputError::TooLarge { size, limit, .. } => write!(
                 f,

@@ -49,10 +49,18 @@ pub fn load_bundle(path: &Path) -> Result<Bundle, InputError> {
         });
     }
 
+    // Checked before opening: opening a FIFO blocks until a writer appears, and a device
+    // such as /dev/zero never ends. `metadata` follows symbolic links.
     let metadata = fs::metadata(path).map_err(unreadable)?;
     if metadata.is_dir() {
         return Err(InputError::IsDirectory {
             path: path.to_path_buf(),
+        });
+    }
+    if !metadata.is_file() {
+        return Err(InputError::NotAFile {
+            path: path.to_path_buf(),
+            what: special_file_kind(&metadata.file_type()),
         });
     }
     if metadata.len() > MAX_BUNDLE_BYTES {
@@ -259,6 +267,29 @@ fn unknown_reason(bytes: &[u8]) -> String {
          it holds no certificate — check that --ca names a CA bundle",
         bytes.len()
     )
+}
+
+/// What a path that is neither a file nor a directory names, for messages.
+#[cfg(unix)]
+fn special_file_kind(kind: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+
+    if kind.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_file_kind(_: &fs::FileType) -> &'static str {
+    "a special file"
 }
 
 fn is_age_name(path: &Path) -> bool {

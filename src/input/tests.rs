@@ -674,3 +674,56 @@ fn load_bundle_refuses_age_files() {
     }
     std::fs::remove_dir_all(dir).expect("invariant: the scratch directory is ours");
 }
+
+/// Runs `load_bundle` on a thread and gives up after a few seconds, so that a regression
+/// (a read that blocks forever) fails the test instead of hanging it.
+fn load_bundle_within_seconds(path: &Path) -> Result<Bundle, InputError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = path.to_path_buf();
+    std::thread::spawn(move || tx.send(load_bundle(&path)));
+    rx.recv_timeout(std::time::Duration::from_secs(5))
+        .expect("load_bundle returned within 5 s")
+}
+
+#[cfg(unix)]
+#[test]
+fn load_bundle_refuses_a_fifo_without_opening_it() {
+    let dir = scratch("fifo");
+    let fifo = dir.join("ca.pem");
+    let link = dir.join("link.pem");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::os::unix::fs::symlink(&fifo, &link).expect("invariant: scratch is writable");
+
+    for path in [&fifo, &link] {
+        let error = load_bundle_within_seconds(path).expect_err("a FIFO is not a bundle");
+
+        assert!(matches!(error, InputError::NotAFile { .. }), "{error:?}");
+        let text = error.to_string();
+        let expected = format!(
+            "`{}`: it is a named pipe (FIFO), not a file",
+            path.display()
+        );
+        assert!(text.contains(&expected), "{text}");
+    }
+    std::fs::remove_dir_all(dir).expect("invariant: the scratch directory is ours");
+}
+
+#[cfg(unix)]
+#[test]
+fn load_bundle_refuses_devices() {
+    for device in ["/dev/null", "/dev/zero"] {
+        let error = load_bundle_within_seconds(Path::new(device)).expect_err("not a bundle");
+
+        assert!(matches!(error, InputError::NotAFile { .. }), "{error:?}");
+        let text = error.to_string();
+        assert!(
+            text.contains(&format!("`{device}`: it is a character device")),
+            "{text}"
+        );
+    }
+}
