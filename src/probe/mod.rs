@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use rustls::client::Resumption;
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection, ProtocolVersion};
+use rustls::{ClientConfig, ClientConnection, InvalidMessage, ProtocolVersion};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -225,6 +225,10 @@ fn record(outcome: &mut ProbeOutcome, conn: &ClientConnection, shared: &Shared) 
         });
 }
 
+/// rustls refuses any handshake message over 64 KiB; in practice the Certificate message.
+const TOO_LARGE: &str = "the server's Certificate message is larger than the 64 KiB rustls \
+                         accepts (a chain of hundreds of certificates?)";
+
 /// Names a failed handshake.
 fn classify(stop: Stop, wire: &Wire, shared: &Shared, budget: Duration) -> ProbeFailure {
     if let Stop::Timeout = stop {
@@ -261,6 +265,10 @@ fn classify(stop: Stop, wire: &Wire, shared: &Shared, budget: Duration) -> Probe
                 alert_name_or(&alert)
             )
         }
+        (
+            Stop::Tls(rustls::Error::InvalidMessage(InvalidMessage::HandshakePayloadTooLarge)),
+            None,
+        ) => TOO_LARGE.to_string(),
         (Stop::Tls(e), None) => format!("TLS error: {e}"),
         (Stop::Eof, None) if wire.first.is_empty() => {
             "the server closed the connection without answering the ClientHello".to_string()

@@ -323,6 +323,22 @@ async fn an_oversized_chain_fails_cleanly() {
 }
 
 #[tokio::test]
+async fn hundreds_of_certificates_are_named_not_a_corrupt_message() {
+    let pki = Pki::lab();
+    let mut chain = vec![pki.leaf.der().clone()];
+    chain.extend(std::iter::repeat_n(pki.intermediate.der().clone(), 399));
+    let server = serve(TlsSpec::new(chain, pki.leaf.key_der())).await;
+
+    let outcome = probe_port(server.port()).await;
+
+    let Some(ProbeFailure::HandshakeFailed { detail, .. }) = &outcome.failure else {
+        panic!("expected HandshakeFailed, got {:?}", outcome.failure);
+    };
+    assert_eq!(detail, TOO_LARGE);
+    assert!(detail.contains("larger than the 64 KiB"), "{detail}");
+}
+
+#[tokio::test]
 async fn resolve_rule_connects_elsewhere_and_sends_the_name() {
     let pki = Pki::lab();
     let server = serve(TlsSpec::new(pki.served_chain(), pki.leaf.key_der())).await;
