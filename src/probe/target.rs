@@ -156,13 +156,25 @@ fn parse_port(text: &str) -> Result<u16, String> {
     }
 }
 
-/// Accepts DNS names (letters, digits, `-`, `_`, dots) and IP literals.
+/// Accepts DNS names (letters, digits, `-`, `_`, dots) and IP literals, but not numbers
+/// that only look like an address to the resolver.
 fn check_host(host: &str) -> Result<(), String> {
     if host.is_empty() {
         return Err("missing host name before the port".to_string());
     }
     if host.parse::<IpAddr>().is_ok() {
         return Ok(());
+    }
+
+    // The resolver (glibc's inet_aton) reads `24401` as 0.0.95.81 and `10.0.5` as
+    // 10.0.0.5: refuse rather than connect somewhere the user did not mean.
+    if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let hint = if host.bytes().all(|b| b.is_ascii_digit()) {
+            format!(" (did you mean `HOST:{host}`?)")
+        } else {
+            " (an IPv4 address has four numbers, e.g. 10.0.0.5)".to_string()
+        };
+        return Err(format!("`{host}` is not a host name or IP address{hint}"));
     }
 
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');

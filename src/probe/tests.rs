@@ -448,6 +448,35 @@ fn bad_targets_are_refused_with_a_reason() {
 }
 
 #[test]
+fn numbers_that_are_not_ipv4_literals_are_refused() {
+    for (text, expected) in [
+        (
+            "24401",
+            "`24401` is not a host name or IP address (did you mean `HOST:24401`?)",
+        ),
+        (
+            "24401:443",
+            "`24401` is not a host name or IP address (did you mean `HOST:24401`?)",
+        ),
+        (
+            "10.0.5",
+            "`10.0.5` is not a host name or IP address (an IPv4 address has four numbers, \
+             e.g. 10.0.0.5)",
+        ),
+        ("10.0.5:443", "`10.0.5` is not a host name or IP address"),
+        ("010.0.0.5", "`010.0.0.5` is not a host name or IP address"),
+    ] {
+        let error = parse_target(text, &[]).expect_err(text);
+        assert!(error.starts_with(expected), "{text}: {error}");
+    }
+    let rule = parse_resolve("24401:443:127.0.0.1").expect_err("a number is no host");
+    assert!(rule.contains("did you mean"), "{rule}");
+
+    assert!(parse_target("10.0.0.5:443", &[]).is_ok());
+    assert!(parse_target("ise-01.10.0.5:443", &[]).is_ok());
+}
+
+#[test]
 fn resolve_rules_parse_like_curl() {
     let rule = parse_resolve("ise-01.example.net:443:10.1.1.10").expect("parses");
     assert_eq!(rule.addr, "10.1.1.10".parse::<IpAddr>().expect("ip"));
