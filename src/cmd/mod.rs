@@ -129,15 +129,9 @@ fn clap_error(e: clap::Error, json: bool) -> i32 {
             0
         }
         _ => {
-            let message = e.kind().as_str().unwrap_or("invalid arguments").to_string();
-            let detail = e.render().to_string();
             if json {
-                let first = detail
-                    .lines()
-                    .next()
-                    .unwrap_or(&message)
-                    .trim_start_matches("error: ");
-                let _ = json::render_error(first, None, &mut io::stdout());
+                let message = clap_message(&e);
+                let _ = json::render_error(&message, None, &mut io::stdout());
             }
             let _ = e.print();
             EXIT_UNABLE
@@ -145,9 +139,60 @@ fn clap_error(e: clap::Error, json: bool) -> i32 {
     }
 }
 
+/// clap's error as one line for the JSON document: the lines of its rendered message up
+/// to the usage, e.g. "the following required arguments were not provided: <TARGET>...".
+fn clap_message(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let lines: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.starts_with("Usage:"))
+        .map(|line| line.trim().trim_start_matches("error: "))
+        .filter(|line| !line.is_empty())
+        .collect();
+    if lines.is_empty() {
+        return e.kind().as_str().unwrap_or("invalid arguments").to_string();
+    }
+    lines.join(" ")
+}
+
 /// True when the raw arguments ask for JSON, so that even a parse error is JSON.
 fn wants_json(args: &[OsString]) -> bool {
     args.windows(2)
         .any(|w| w[0] == "--format" && w[1] == "json")
         || args.iter().any(|a| a == "--format=json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_error(args: &[&str]) -> clap::Error {
+        Cli::try_parse_from(args).expect_err("the arguments are invalid")
+    }
+
+    #[test]
+    fn json_error_message_names_the_missing_arguments() {
+        let e = parse_error(&["ise-doctor", "--format", "json", "check"]);
+
+        assert_eq!(
+            clap_message(&e),
+            "the following required arguments were not provided: <TARGET>..."
+        );
+    }
+
+    #[test]
+    fn json_error_message_keeps_the_detail_and_drops_the_usage() {
+        let e = parse_error(&["ise-doctor", "bundle", "ca.pem", "--nope"]);
+
+        let message = clap_message(&e);
+
+        assert!(
+            message.starts_with("unexpected argument '--nope' found"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("Usage") && !message.contains('\n'),
+            "{message}"
+        );
+    }
 }

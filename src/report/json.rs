@@ -27,3 +27,41 @@ pub fn render_error(message: &str, subject: Option<&str>, out: &mut dyn Write) -
     serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::from)?;
     writeln!(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stdout whose reader has gone away (`--format json | head -1`).
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_stays_a_broken_pipe() {
+        let report = Report {
+            command: "bundle",
+            checked_at: crate::model::Moment::parse_rfc3339("2026-01-01T00:00:00Z").expect("valid"),
+            warn_days: 30,
+            bundle: None,
+            targets: Vec::new(),
+        };
+
+        let rendered = Json.render(&report, &mut ClosedPipe);
+        let error = render_error("message", None, &mut ClosedPipe);
+
+        assert_eq!(
+            rendered.map_err(|e| e.kind()),
+            Err(io::ErrorKind::BrokenPipe)
+        );
+        assert_eq!(error.map_err(|e| e.kind()), Err(io::ErrorKind::BrokenPipe));
+    }
+}
