@@ -149,10 +149,18 @@ fn clap_message(e: &clap::Error) -> String {
         .map(|line| line.trim().trim_start_matches("error: "))
         .filter(|line| !line.is_empty())
         .collect();
-    if lines.is_empty() {
+    let Some((first, rest)) = lines.split_first() else {
         return e.kind().as_str().unwrap_or("invalid arguments").to_string();
+    };
+
+    // A line ending in `:` introduces the next ("…not provided: <TARGET>…"); other
+    // lines are separate sentences ("…found; tip: …").
+    let mut message = first.to_string();
+    for line in rest {
+        message.push_str(if message.ends_with(':') { " " } else { "; " });
+        message.push_str(line);
     }
-    lines.join(" ")
+    message
 }
 
 /// True when the raw arguments ask for JSON, so that even a parse error is JSON.
@@ -187,7 +195,7 @@ mod tests {
         let message = clap_message(&e);
 
         assert!(
-            message.starts_with("unexpected argument '--nope' found"),
+            message.starts_with("unexpected argument '--nope' found; tip: "),
             "{message}"
         );
         assert!(
