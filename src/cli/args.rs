@@ -33,7 +33,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, default_value_t = 30, value_name = "DAYS")]
     pub warn_days: u32,
 
-    /// Judge validity at this time instead of now (RFC 3339, e.g. 2027-06-01T00:00:00Z).
+    /// Judge validity at this time instead of now: RFC 3339 (2027-06-01T00:00:00Z) or a
+    /// date (2027-06-01, midnight UTC).
     #[arg(long, global = true, value_name = "TIME")]
     pub at: Option<String>,
 
