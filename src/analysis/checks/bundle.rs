@@ -100,7 +100,11 @@ fn defect(defect: &BundleDefect, path: &str) -> Option<Finding> {
                 format!("none of its {bytes} bytes is a certificate")
             },
         )),
-        BundleDefect::MalformedBlock { index, line, reason } => Some(
+        BundleDefect::MalformedBlock {
+            index,
+            line,
+            reason,
+        } => Some(
             Finding::new(
                 Code::BundleMalformedBlock,
                 format!("Block {index} (line {line}) of {path}: {reason}"),
@@ -118,12 +122,18 @@ fn defect(defect: &BundleDefect, path: &str) -> Option<Finding> {
             Finding::new(
                 Code::BundlePrivateKey,
                 format!(
-                    "{path} contains a private key (`{label}` at line {line}). A CA bundle is copied \
-                     to every client; the key travels with it."
+                    "{path} contains a private key (`{label}` at line {line}). A CA bundle is \
+                     copied to every client; the key travels with it."
                 ),
             )
-            .fix(format!("Move the key out of the bundle into its own file with mode 0600, and remove the block from {path}."))
-            .fix("If the bundle was shared, treat the key as compromised: re-issue the certificate that goes with it."),
+            .fix(format!(
+                "Move the key out of the bundle into its own file with mode 0600, and \
+                          remove the block from {path}."
+            ))
+            .fix(
+                "If the bundle was shared, treat the key as compromised: re-issue the \
+                  certificate that goes with it.",
+            ),
         ),
         BundleDefect::Der => Some(
             Finding::new(
@@ -140,7 +150,11 @@ fn defect(defect: &BundleDefect, path: &str) -> Option<Finding> {
             )),
         ),
         BundleDefect::Pkcs7 { pem } => {
-            let (encoding, inform) = if *pem { ("PEM", "") } else { ("DER", " -inform DER") };
+            let (encoding, inform) = if *pem {
+                ("PEM", "")
+            } else {
+                ("DER", " -inform DER")
+            };
             Some(
                 Finding::new(
                     Code::BundleNotPem,

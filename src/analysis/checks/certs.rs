@@ -131,8 +131,8 @@ fn weak_key(link: &PathCert, role: &str) -> Option<Finding> {
     }
 
     let message = format!(
-        "The {role} `{}` has a weak key ({}). rustls and OpenSSL at Debian's default security level \
-         (SECLEVEL=2) refuse keys below 2048 bits (RSA) or 224 bits (EC).",
+        "The {role} `{}` has a weak key ({}). rustls and OpenSSL at Debian's default security \
+         level (SECLEVEL=2) refuse keys below 2048 bits (RSA) or 224 bits (EC).",
         cert.subject, cert.key
     );
     Some(

@@ -517,7 +517,10 @@ fn wrong_order(input: &ChainInput<'_>, order: &[usize]) -> Finding {
         "ISE builds the chain it sends from {ISE_TRUSTED}: remove stale copies of these CAs and \
          re-import them, then re-bind the system certificate in {ISE_SYSTEM}."
     ))
-    .fix("For a server fed a chain file: `cat leaf.pem issuing-ca.pem > fullchain.pem` (leaf first, each certificate followed by its issuer).")
+    .fix(
+        "For a server fed a chain file: `cat leaf.pem issuing-ca.pem > fullchain.pem` (leaf \
+          first, each certificate followed by its issuer).",
+    )
 }
 
 fn root_sent(cert: &Certificate, position: usize) -> Finding {

@@ -54,12 +54,19 @@ pub fn check(target: &TargetSpec, outcome: &ProbeOutcome) -> Vec<Finding> {
             ),
         )
         .fix(if phase == "connect" {
-            "A firewall probably drops the packets: check the path to this port, or raise --timeout on a slow link.".to_string()
+            "A firewall probably drops the packets: check the path to this port, or raise \
+             --timeout on a slow link."
+                .to_string()
         } else {
-            "The port accepts connections but does not answer a TLS ClientHello: check that this is the TLS port of the service.".to_string()
+            "The port accepts connections but does not answer a TLS ClientHello: check that this \
+             is the TLS port of the service."
+                .to_string()
         })
         .fix(service_hint(target.port)),
-        ProbeFailure::NotTls { detail, first_bytes } => {
+        ProbeFailure::NotTls {
+            detail,
+            first_bytes,
+        } => {
             let seen = first_bytes
                 .as_deref()
                 .map(|b| format!(" It answered `{b}`."))
@@ -87,18 +94,33 @@ pub fn check(target: &TargetSpec, outcome: &ProbeOutcome) -> Vec<Finding> {
                 .client_auth
                 .as_ref()
                 .filter(|req| !req.acceptable_cas.is_empty())
-                .map(|req| format!(" It accepts client certificates issued by: {}.", req.acceptable_cas.join("; ")))
+                .map(|req| {
+                    format!(
+                        " It accepts client certificates issued by: {}.",
+                        req.acceptable_cas.join("; ")
+                    )
+                })
                 .unwrap_or_default();
-            let alert_text = alert.as_deref().map(|a| format!(" (alert: {a})")).unwrap_or_default();
+            let alert_text = alert
+                .as_deref()
+                .map(|a| format!(" (alert: {a})"))
+                .unwrap_or_default();
             Finding::new(
                 Code::TlsClientCertRequired,
                 format!(
-                    "{where_}{service} requires a client certificate and none was presented{alert_text}.{accepted} \
+                    "{where_}{service} requires a client certificate and none was \
+                     presented{alert_text}.{accepted} \
                      The chain it presented is still analysed."
                 ),
             )
-            .fix("Present a client certificate with Extended Key Usage clientAuth, issued by one of the accepted CAs.")
-            .fix("For pxGrid (8910): the CA that issued the client certificate must be in ISE's Trusted Certificates with \"Trust for client authentication\" ticked.")
+            .fix(
+                "Present a client certificate with Extended Key Usage clientAuth, issued by one \
+                  of the accepted CAs.",
+            )
+            .fix(
+                "For pxGrid (8910): the CA that issued the client certificate must be in ISE's \
+                 Trusted Certificates with \"Trust for client authentication\" ticked.",
+            )
         }
     };
     vec![finding]
@@ -139,10 +161,18 @@ pub fn unparsable(target: &TargetSpec, outcome: &ProbeOutcome) -> Vec<Finding> {
 /// Which service usually listens on this port, and how to check it is enabled.
 fn service_hint(port: u16) -> String {
     match port {
-        9060 => "ERS listens on 9060 only when enabled: Administration > System > Settings > API Settings > ERS (Read/Write) on the node.".to_string(),
-        443 => "The Admin/API listener is on 443 of every ISE node with the Admin persona; check the node address.".to_string(),
-        8910 => "pxGrid listens on 8910 only on nodes with the pxGrid persona: Administration > System > Deployment.".to_string(),
-        2484 => "DataConnect listens on 2484 only when enabled: Administration > System > Settings > DataConnect.".to_string(),
+        9060 => "ERS listens on 9060 only when enabled: Administration > System > Settings > API \
+                 Settings > ERS (Read/Write) on the node."
+            .to_string(),
+        443 => "The Admin/API listener is on 443 of every ISE node with the Admin persona; check \
+                the node address."
+            .to_string(),
+        8910 => "pxGrid listens on 8910 only on nodes with the pxGrid persona: Administration > \
+                 System > Deployment."
+            .to_string(),
+        2484 => "DataConnect listens on 2484 only when enabled: Administration > System > \
+                 Settings > DataConnect."
+            .to_string(),
         _ => format!("Check that the service really listens on port {port} of this host."),
     }
 }
@@ -150,11 +180,17 @@ fn service_hint(port: u16) -> String {
 fn handshake_hint(detail: &str, alert: Option<&str>) -> String {
     let lower = detail.to_ascii_lowercase();
     if alert.is_some_and(|a| a.contains("ProtocolVersion")) || lower.contains("version") {
-        "No common TLS version: enable TLS 1.2 on ISE (Administration > System > Settings > Security Settings).".to_string()
+        "No common TLS version: enable TLS 1.2 on ISE (Administration > System > Settings > \
+         Security Settings)."
+            .to_string()
     } else if lower.contains("signature") || lower.contains("key") {
-        "The server's key or signature is refused (often an RSA key below 2048 bits): re-issue the server certificate with a stronger key.".to_string()
+        "The server's key or signature is refused (often an RSA key below 2048 bits): re-issue \
+         the server certificate with a stronger key."
+            .to_string()
     } else if alert.is_some_and(|a| a.contains("HandshakeFailure")) {
-        "No common cipher suite or the server refused the handshake: check ISE's Security Settings and allowed ciphers.".to_string()
+        "No common cipher suite or the server refused the handshake: check ISE's Security \
+         Settings and allowed ciphers."
+            .to_string()
     } else {
         "Retry with `-v` for details, and compare with `openssl s_client -connect HOST:PORT`."
             .to_string()
