@@ -557,6 +557,8 @@ fn target() -> crate::model::TargetSpec {
         port: 443,
         connect_to: None,
         service: None,
+        kind: None,
+        present_client_cert: false,
     }
 }
 

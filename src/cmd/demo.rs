@@ -83,11 +83,9 @@ pub fn run(plan: &Plan) -> Result<Outcome, Failure> {
 
 fn demo_target(host: &str, port: u16, service: &str) -> TargetSpec {
     TargetSpec {
-        label: format!("{host}:{port}"),
-        host: host.to_string(),
-        port,
         connect_to: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         service: Some(service.to_string()),
+        ..TargetSpec::new(host, port)
     }
 }
 

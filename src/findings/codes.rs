@@ -146,6 +146,45 @@ codes! {
         "A CA in the bundle was issued by a certificate that is not in the bundle.",
         "The bundle is missing the upper part of its own chain; OpenSSL-based clients cannot \
          reach a self-signed root through it.";
+    BundleSystemStore = "bundle.system-store", Info,
+        "No bundle was named, so the operating system's trust store was used.",
+        "ISE's certificates are usually issued by an internal CA that the system store does \
+         not hold; name your bundle with --ca, ISE_CA_CERT or CA_CERT_PATH.";
+    MtlsKeyMismatch = "mtls.key-mismatch", Error,
+        "The client private key does not belong to the client certificate.",
+        "The TLS handshake fails as soon as the server checks the client's signature; usually \
+         a key left over from an earlier certificate request.";
+    MtlsMissingClientAuth = "mtls.missing-client-auth", Error,
+        "The client certificate's Extended Key Usage does not allow clientAuth.",
+        "ISE (pxGrid) refuses a client certificate without clientAuth; public CAs are \
+         dropping clientAuth from their server certificates.";
+    MtlsClientCaNotAccepted = "mtls.client-ca-not-accepted", Error,
+        "The client certificate is not issued by any CA the server says it accepts.",
+        "The server lists the CAs it trusts for client authentication in its \
+         CertificateRequest; ISE needs the issuer in Trusted Certificates with \"Trust for \
+         client authentication\".";
+    MtlsClientCertRejected = "mtls.client-cert-rejected", Error,
+        "The server rejected the client certificate we presented.",
+        "The server's alert says why: an unknown CA, a revoked or expired certificate, or a \
+         certificate without clientAuth.";
+    MtlsClientCertExpired = "mtls.client-cert-expired", Error,
+        "The client certificate has expired or is not valid yet.",
+        "Servers refuse an expired client certificate; renew it from the CA that issued it.";
+    StoreKeyPermissions = "store.key-permissions", Error,
+        "A private key file is readable by group or others.",
+        "Anyone with a shell on the machine can read the key and impersonate the client.";
+    StoreMissingFile = "store.missing-file", Warning,
+        "A file an enabled service needs is not in the cert store.",
+        "Without it, the service cannot be checked the way its clients use it (pxGrid needs \
+         the client certificate and key, DataConnect its pinned certificate).";
+    PinMismatch = "pin.mismatch", Error,
+        "The server presents another certificate than the pinned one.",
+        "DataConnect clients pin ISE's DataConnect certificate; ISE regenerates it on some \
+         upgrades and restores, and ISE 3.3+ presents the Admin chain instead.";
+    TokenMalformed = "token.malformed", Warning,
+        "ISE_API_TOKEN is not Base64 of `user:password`.",
+        "API clients send it as HTTP Basic credentials; a malformed token fails every request \
+         with 401.";
     NetDns = "net.dns", Error,
         "The host name does not resolve.",
         "A typo, a missing DNS record, or a resolver that does not know internal names.";

@@ -7,9 +7,11 @@
 pub mod bundle;
 pub mod cert;
 pub mod probe;
+pub mod service;
 pub mod time;
 
 pub use bundle::{Bundle, BundleDefect, BundleFormat, BundleSource};
 pub use cert::{Certificate, KeyInfo, KeyKind, SanEntry};
 pub use probe::{ClientAuthRequest, ProbeFailure, ProbeOutcome, TargetSpec};
+pub use service::Service;
 pub use time::Moment;

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::Certificate;
+use super::{Certificate, Service};
 
 /// One TLS endpoint to probe.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -17,9 +17,34 @@ pub struct TargetSpec {
     pub connect_to: Option<std::net::IpAddr>,
     /// The ISE service usually found on this port, e.g. "ERS API".
     pub service: Option<String>,
+    /// The service whose rules apply (pxGrid: client certificate; DataConnect: pin).
+    pub kind: Option<Service>,
+    /// Present the configured client certificate when the server asks for one.
+    pub present_client_cert: bool,
 }
 
 impl TargetSpec {
+    /// A target for `host:port`, named after the service usually on that port.
+    pub fn new(host: &str, port: u16) -> TargetSpec {
+        let kind = Service::from_port(port);
+        TargetSpec {
+            label: format!(
+                "{}:{port}",
+                if host.contains(':') {
+                    format!("[{host}]")
+                } else {
+                    host.to_string()
+                }
+            ),
+            host: host.to_string(),
+            port,
+            connect_to: None,
+            service: kind.map(|k| k.title().to_string()),
+            kind,
+            present_client_cert: kind == Some(Service::Pxgrid),
+        }
+    }
+
     /// The arguments that address this target again on a command line, e.g.
     /// `ise-01.example.net:9060 --resolve ise-01.example.net:9060:10.0.0.5`.
     pub fn command_args(&self) -> String {
@@ -68,6 +93,8 @@ pub enum ProbeFailure {
     },
     /// The server requires a client certificate and we had none to present.
     ClientCertRequired { alert: Option<String> },
+    /// We presented a client certificate and the server rejected it.
+    ClientCertRejected { alert: Option<String> },
 }
 
 /// Everything one probe observed.
@@ -86,6 +113,8 @@ pub struct ProbeOutcome {
     pub unparsable: Vec<(usize, String)>,
     /// Present when the server asked for a client certificate.
     pub client_auth: Option<ClientAuthRequest>,
+    /// True when we presented a client certificate in the handshake.
+    pub client_cert_sent: bool,
     pub failure: Option<ProbeFailure>,
     /// Wall time of the probe in milliseconds.
     pub elapsed_ms: u64,

@@ -4,7 +4,7 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use crate::model::TargetSpec;
+use crate::model::{Service, TargetSpec};
 
 /// Ports probed when a target names no port: ERS API, then Admin/API.
 pub const DEFAULT_PORTS: [u16; 2] = [9060, 443];
@@ -71,6 +71,8 @@ pub fn parse_target(text: &str, resolve: &[ResolveRule]) -> Result<Vec<TargetSpe
                 .find(|r| r.applies_to(host, port))
                 .map(|r| r.addr),
             service: service_name(port).map(str::to_string),
+            kind: Service::from_port(port),
+            present_client_cert: Service::from_port(port) == Some(Service::Pxgrid),
         })
         .collect();
     Ok(targets)

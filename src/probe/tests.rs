@@ -23,6 +23,8 @@ fn target(port: u16) -> TargetSpec {
         port,
         connect_to: None,
         service: None,
+        kind: None,
+        present_client_cert: false,
     }
 }
 

@@ -121,6 +121,44 @@ pub fn check(target: &TargetSpec, outcome: &ProbeOutcome) -> Vec<Finding> {
                 "For pxGrid (8910): the CA that issued the client certificate must be in ISE's \
                  Trusted Certificates with \"Trust for client authentication\" ticked.",
             )
+            .fix(
+                "Point ise-doctor at the client certificate your clients use: \
+                 `--client-cert FILE --client-key FILE`, or pxgrid-client.crt/.key in the \
+                 cert store.",
+            )
+        }
+        ProbeFailure::ClientCertRejected { alert } => {
+            let alert_text = alert
+                .as_deref()
+                .map(|a| format!(" with the alert `{a}`"))
+                .unwrap_or_else(|| " by closing the connection".to_string());
+            let accepted = outcome
+                .client_auth
+                .as_ref()
+                .filter(|req| !req.acceptable_cas.is_empty())
+                .map(|req| {
+                    format!(
+                        " It accepts client certificates issued by: {}.",
+                        req.acceptable_cas.join("; ")
+                    )
+                })
+                .unwrap_or_default();
+            Finding::new(
+                Code::MtlsClientCertRejected,
+                format!(
+                    "{where_}{service} rejected the client certificate ise-doctor \
+                     presented{alert_text}.{accepted}"
+                ),
+            )
+            .fix(
+                "In ISE, Administration > System > Certificates > Trusted Certificates: the CA \
+                 that issued the client certificate must be there with \"Trust for client \
+                 authentication and Syslog\" ticked.",
+            )
+            .fix(
+                "Check the client certificate itself: `ise-doctor store` reports its expiry, \
+                 its Extended Key Usage (clientAuth) and whether the key matches.",
+            )
         }
     };
     vec![finding]
