@@ -7,6 +7,10 @@
 //! intermediate (same name, other key). Every certificate is an [`Issued`]: DER, PEM and
 //! the private key, ready for [`super::server`] or for a bundle file.
 //!
+//! For mutual TLS, [`LeafSpec::client`] describes a client certificate (`CN=pxgrid-client`,
+//! EKU clientAuth) and [`Pki::unrelated`] a second PKI whose clients a server trusting the
+//! lab root must refuse.
+//!
 //! Keys are ECDSA P-256 unless asked otherwise. Intermediates and leaves carry both
 //! authorityKeyIdentifier and subjectKeyIdentifier, like certificates from a real CA.
 
@@ -29,6 +33,11 @@ pub const ROOT_CN: &str = "LAB-ROOT-CA";
 pub const ISSUING_CN: &str = "LAB-ISSUING-CA";
 /// The default DNS name of the server leaf.
 pub const LEAF_DNS: &str = "ise-01.example.net";
+/// The subject CN of a client certificate, as a pxGrid client is usually named.
+pub const CLIENT_CN: &str = "pxgrid-client";
+/// The names of the unrelated PKI's CAs.
+pub const OTHER_ROOT_CN: &str = "OTHER-ROOT-CA";
+pub const OTHER_ISSUING_CN: &str = "OTHER-ISSUING-CA";
 
 /// The key algorithm of a generated certificate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -149,6 +158,11 @@ impl LeafSpec {
         }
     }
 
+    /// A client certificate named `cn`: no subjectAltName, EKU clientAuth only.
+    pub fn client(cn: &str) -> LeafSpec {
+        LeafSpec::cn_only(cn).with_eku(LeafEku::ClientAuthOnly)
+    }
+
     pub fn with_ip(mut self, ip: IpAddr) -> LeafSpec {
         self.ip_sans.push(ip);
         self
@@ -243,9 +257,29 @@ impl Pki {
             .expect("invariant: default PKI parameters are valid")
     }
 
+    /// A second, unrelated PKI (`CN=OTHER-ROOT-CA` → `CN=OTHER-ISSUING-CA`): its
+    /// certificates do not chain to the lab root.
+    pub fn unrelated() -> Pki {
+        PkiBuilder::new()
+            .root_cn(OTHER_ROOT_CN)
+            .issuing_cn(OTHER_ISSUING_CN)
+            .build()
+            .expect("invariant: default PKI parameters are valid")
+    }
+
     /// What a correctly configured server sends: leaf then issuing CA.
     pub fn served_chain(&self) -> Vec<CertificateDer<'static>> {
-        vec![self.leaf.der.clone(), self.intermediate.der.clone()]
+        self.chain_of(&self.leaf)
+    }
+
+    /// A client certificate from the issuing CA: `CN=pxgrid-client`, EKU clientAuth.
+    pub fn issue_client(&self) -> Result<Issued, rcgen::Error> {
+        self.issue_leaf(&LeafSpec::client(CLIENT_CN))
+    }
+
+    /// What a client presents with `leaf` (one of this PKI's): leaf then issuing CA.
+    pub fn chain_of(&self, leaf: &Issued) -> Vec<CertificateDer<'static>> {
+        vec![leaf.der.clone(), self.intermediate.der.clone()]
     }
 
     /// Issues one more leaf from this PKI's issuing CA (or self-signed, per `spec`).
@@ -529,5 +563,23 @@ mod tests {
         let stale = pki.stale_intermediate().expect("issues").certificate();
         assert_eq!(stale.subject, issuing.subject);
         assert!(!leaf.key_ids_allow_issuer(&stale));
+    }
+
+    #[test]
+    fn client_certificates_are_for_client_auth() {
+        let (pki, other) = (Pki::lab(), Pki::unrelated());
+        let client = pki.issue_client().expect("issues").certificate();
+        let foreign = other.issue_client().expect("issues").certificate();
+
+        assert_eq!(client.subject, "CN=pxgrid-client");
+        assert!(!client.has_name_sans());
+        assert_eq!(
+            client.extended_key_usage.as_deref(),
+            Some(&["clientAuth".to_string()][..])
+        );
+        assert!(client.issuer_name_is(&pki.intermediate.certificate()));
+        assert_eq!(other.root.certificate().subject, "CN=OTHER-ROOT-CA");
+        assert!(foreign.issuer_name_is(&other.intermediate.certificate()));
+        assert_eq!(pki.chain_of(&pki.leaf), pki.served_chain());
     }
 }

@@ -45,13 +45,19 @@ pub enum Versions {
 }
 
 /// Whether the server asks for a client certificate, and which roots it names.
+///
+/// A certificate the client does send is verified for real by rustls's
+/// `WebPkiClientVerifier`: a chain to one of the roots, valid now, an EKU allowing
+/// clientAuth (when the certificate has an EKU), and a CertificateVerify made with its
+/// key. A failure ends the handshake with rustls's alert (e.g. `unknown_ca`).
 #[derive(Clone, Debug, Default)]
 pub enum ClientAuth {
     #[default]
     Off,
     /// The handshake fails without a client certificate issued under these roots.
     Required(Vec<CertificateDer<'static>>),
-    /// A CertificateRequest naming these roots, but no certificate is needed.
+    /// A CertificateRequest naming these roots; no certificate is needed, but one that
+    /// is sent must verify.
     Optional(Vec<CertificateDer<'static>>),
 }
 
