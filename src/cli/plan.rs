@@ -190,6 +190,7 @@ fn probe_options(
         timeout,
         concurrency,
         client_auth_wait: Duration::from_secs(1).min(timeout),
+        client_identity: None,
     };
     Ok((rules, options))
 }

@@ -3,8 +3,9 @@
 //! [`CaptureVerifier`] accepts any certificate chain (recording it in the order sent) but
 //! still verifies the handshake signature with the leaf's key, so a server that does not
 //! hold that key fails. [`RecordingResolver`] records the CA names of a
-//! CertificateRequest and declines to send a client certificate. Both write into one
-//! [`Captured`] per connection; the trust decision belongs to the analysis, later.
+//! CertificateRequest and presents the configured client certificate, if any, whatever
+//! CAs the server named (whether ours is among them is for the analysis). Both write into
+//! one [`Captured`] per connection; the trust decision belongs to the analysis, later.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -26,6 +27,8 @@ pub(super) struct Captured {
     pub chain: Vec<CertificateDer<'static>>,
     /// The acceptable CA names of a CertificateRequest, when one arrived.
     pub client_auth: Option<Vec<String>>,
+    /// True once our client certificate was handed to rustls to send.
+    pub client_cert_sent: bool,
     /// Why the handshake signature did not verify, when it did not.
     pub signature_error: Option<String>,
 }
@@ -123,15 +126,17 @@ impl ServerCertVerifier for CaptureVerifier {
     }
 }
 
-/// A client certificate resolver that records the server's request and sends nothing.
+/// A client certificate resolver that records the server's request and answers with
+/// our certificate when there is one.
 #[derive(Debug)]
 pub(super) struct RecordingResolver {
     shared: Shared,
+    key: Option<Arc<CertifiedKey>>,
 }
 
 impl RecordingResolver {
-    pub fn new(shared: Shared) -> RecordingResolver {
-        RecordingResolver { shared }
+    pub fn new(shared: Shared, key: Option<Arc<CertifiedKey>>) -> RecordingResolver {
+        RecordingResolver { shared, key }
     }
 }
 
@@ -139,18 +144,25 @@ impl ResolvesClientCert for RecordingResolver {
     fn resolve(
         &self,
         root_hint_subjects: &[&[u8]],
-        _sigschemes: &[SignatureScheme],
+        sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
         let names = root_hint_subjects
             .iter()
             .map(|der| name_text(der))
             .collect();
-        self.shared.lock().client_auth = Some(names);
-        None
+        let mut captured = self.shared.lock();
+        captured.client_auth = Some(names);
+
+        // rustls sends an empty Certificate when our key can sign none of the schemes
+        // the server offers: only count what will really go out.
+        let key = self.key.as_ref()?;
+        captured.client_cert_sent = key.key.choose_scheme(sigschemes).is_some();
+        Some(key.clone())
     }
 
+    /// Also tells rustls to keep the handshake transcript a CertificateVerify needs.
     fn has_certs(&self) -> bool {
-        false
+        self.key.is_some()
     }
 }
 

@@ -36,9 +36,11 @@ pub(super) enum Stop {
 /// What happened after a TLS 1.3 handshake with a CertificateRequest.
 #[derive(Debug)]
 pub(super) enum Verdict {
-    /// Nothing within the wait, or a clean close_notify: the certificate was optional.
+    /// Nothing within the wait: the server accepted what we sent (or the lack of it).
     Quiet,
-    /// The server rejected the missing certificate (alert, close or reset).
+    /// A clean close_notify within the wait.
+    Closed,
+    /// The server refused our certificate or its absence (alert, close or reset).
     Rejected(Stop),
 }
 
@@ -89,7 +91,8 @@ pub(super) async fn handshake(
 }
 
 /// After a TLS 1.3 handshake in which the server asked for a certificate: reads (never
-/// writes) until the server rejects the empty certificate, closes, or `until` passes.
+/// writes) until the server rejects our certificate (or its absence), closes, or `until`
+/// passes.
 pub(super) async fn await_client_auth_verdict(
     conn: &mut ClientConnection,
     socket: &mut TcpStream,
@@ -105,7 +108,7 @@ pub(super) async fn await_client_auth_verdict(
 
         // Session tickets (and any stray data, discarded unread) are not a verdict.
         match feed(conn, &buf[..n]) {
-            Ok(true) => return Verdict::Quiet,
+            Ok(true) => return Verdict::Closed,
             Ok(false) => {}
             Err(stop) => return Verdict::Rejected(stop),
         }
@@ -183,9 +186,19 @@ pub(super) fn alert_name(alert: AlertDescription) -> String {
         return format!("unknown alert {}", u8::from(alert));
     };
 
+    // A word starts at a capital after a small letter (`UnknownCa`), or at the last
+    // capital of an acronym followed by a small letter (`PSKIdentity`): `UnknownCA` is
+    // `unknown_ca`, `UnknownPSKIdentity` is `unknown_psk_identity`.
+    let chars: Vec<char> = camel.chars().collect();
     let mut name = String::with_capacity(camel.len() + 4);
-    for (i, c) in camel.char_indices() {
-        if c.is_ascii_uppercase() && i > 0 {
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1).copied();
+        let starts_word = c.is_ascii_uppercase()
+            && (before.is_some_and(|b| b.is_ascii_lowercase())
+                || (before.is_some_and(|b| b.is_ascii_uppercase())
+                    && after.is_some_and(|a| a.is_ascii_lowercase())));
+        if starts_word {
             name.push('_');
         }
         name.push(c.to_ascii_lowercase());
@@ -223,6 +236,11 @@ mod tests {
         assert_eq!(
             alert_name(AlertDescription::HandshakeFailure),
             "handshake_failure"
+        );
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown_ca");
+        assert_eq!(
+            alert_name(AlertDescription::UnknownPSKIdentity),
+            "unknown_psk_identity"
         );
         assert_eq!(alert_name(AlertDescription::from(250)), "unknown alert 250");
     }

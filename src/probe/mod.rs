@@ -6,16 +6,21 @@
 //! captured chain is any good is for the analysis to say; the probe only observes.
 //!
 //! - [`target`]: parsing `host[:port]` and `--resolve` rules, ISE service names;
-//! - `capture`: the rustls hooks that record the chain and the CertificateRequest;
+//! - `capture`: the rustls hooks that record the chain and the CertificateRequest, and
+//!   present our client certificate;
+//! - `credentials`: the client certificate and key ([`ClientCredentials`]);
 //! - `handshake`: driving the handshake by hand and naming failures.
 //!
 //! Every await is bounded by the per-target deadline, and no application data is ever
 //! sent: the only bytes written are TLS handshake records and alerts.
 
 mod capture;
+mod credentials;
 mod handshake;
 pub mod target;
 
+#[cfg(test)]
+mod mtls_tests;
 #[cfg(test)]
 mod tests;
 
@@ -25,6 +30,7 @@ use std::time::Duration;
 
 use rustls::client::Resumption;
 use rustls::pki_types::ServerName;
+use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, ClientConnection, InvalidMessage, ProtocolVersion};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -36,6 +42,7 @@ use crate::model::{Certificate, ClientAuthRequest, ProbeFailure, ProbeOutcome, T
 use capture::{CaptureVerifier, RecordingResolver, Shared};
 use handshake::{Stop, Verdict, Wire};
 
+pub use credentials::ClientCredentials;
 pub use target::{DEFAULT_PORTS, ResolveRule, parse_resolve, parse_target, service_name};
 
 /// How to probe: the per-target budget and how many targets at once.
@@ -46,8 +53,12 @@ pub struct ProbeOptions {
     /// Targets probed at the same time by [`probe_all`] (at least one).
     pub concurrency: usize,
     /// After a TLS 1.3 handshake with a CertificateRequest, how long to listen for the
-    /// server rejecting our empty certificate. Capped by what is left of `timeout`.
+    /// server rejecting our certificate (or its absence). Capped by what is left of
+    /// `timeout`.
     pub client_auth_wait: Duration,
+    /// Presented to servers that ask for a client certificate, on targets with
+    /// `present_client_cert`. Check it with [`ClientCredentials::certified_key`] first.
+    pub client_identity: Option<Arc<ClientCredentials>>,
 }
 
 impl Default for ProbeOptions {
@@ -56,36 +67,30 @@ impl Default for ProbeOptions {
             timeout: Duration::from_secs(5),
             concurrency: 8,
             client_auth_wait: Duration::from_secs(1),
+            client_identity: None,
         }
     }
 }
 
 /// Probes one target. Never fails: what went wrong is in [`ProbeOutcome::failure`].
 pub async fn probe(target: &TargetSpec, opts: &ProbeOptions) -> ProbeOutcome {
-    let started = Instant::now();
-    let deadline = started + opts.timeout;
-    let mut outcome = ProbeOutcome::default();
-
-    if let Err(failure) = run(target, opts, deadline, &mut outcome).await {
-        outcome.failure = Some(failure);
-    }
-
-    outcome.elapsed_ms = millis(started.elapsed());
-    outcome
+    let key = client_key(std::slice::from_ref(target), opts);
+    probe_with(target, opts, &key).await
 }
 
 /// Probes every target, at most `opts.concurrency` at once; outcomes in target order.
 /// Must be called from within a tokio runtime (probes run as tasks on it).
 pub async fn probe_all(targets: &[TargetSpec], opts: &ProbeOptions) -> Vec<ProbeOutcome> {
     let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let key = Arc::new(client_key(targets, opts));
     let mut tasks = JoinSet::new();
     let mut index_of = std::collections::HashMap::new();
 
     for (index, target) in targets.iter().cloned().enumerate() {
-        let (limit, opts) = (limit.clone(), opts.clone());
+        let (limit, opts, key) = (limit.clone(), opts.clone(), key.clone());
         let task = tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            probe(&target, &opts).await
+            probe_with(&target, &opts, &key).await
         });
         index_of.insert(task.id(), index);
     }
@@ -103,10 +108,51 @@ pub async fn probe_all(targets: &[TargetSpec], opts: &ProbeOptions) -> Vec<Probe
     outcomes
 }
 
+/// Our client certificate, ready to sign; `None` when there is none or no target
+/// presents it, an error when the key cannot be loaded.
+type ClientKey = Result<Option<Arc<CertifiedKey>>, String>;
+
+/// Builds the client key once for a set of targets.
+fn client_key(targets: &[TargetSpec], opts: &ProbeOptions) -> ClientKey {
+    if !targets.iter().any(|t| t.present_client_cert) {
+        return Ok(None);
+    }
+    opts.client_identity
+        .as_deref()
+        .map(ClientCredentials::certified_key)
+        .transpose()
+}
+
+async fn probe_with(target: &TargetSpec, opts: &ProbeOptions, key: &ClientKey) -> ProbeOutcome {
+    let started = Instant::now();
+    let deadline = started + opts.timeout;
+    let mut outcome = ProbeOutcome::default();
+
+    let key = match (target.present_client_cert, key) {
+        (false, _) => Ok(None),
+        (true, Ok(key)) => Ok(key.clone()),
+        (true, Err(e)) => Err(ProbeFailure::HandshakeFailed {
+            detail: format!("the client certificate cannot be presented: {e}"),
+            alert: None,
+        }),
+    };
+    let result = match key {
+        Ok(key) => run(target, opts, key, deadline, &mut outcome).await,
+        Err(failure) => Err(failure),
+    };
+    if let Err(failure) = result {
+        outcome.failure = Some(failure);
+    }
+
+    outcome.elapsed_ms = millis(started.elapsed());
+    outcome
+}
+
 /// Resolve, connect, handshake, and (TLS 1.3 with a CertificateRequest) wait.
 async fn run(
     target: &TargetSpec,
     opts: &ProbeOptions,
+    key: Option<Arc<CertifiedKey>>,
     deadline: Instant,
     outcome: &mut ProbeOutcome,
 ) -> Result<(), ProbeFailure> {
@@ -120,12 +166,12 @@ async fn run(
             alert: None,
         })?;
     let shared = Shared::default();
-    let mut conn = ClientConnection::new(connection_config(&shared), server_name).map_err(|e| {
-        ProbeFailure::HandshakeFailed {
+    let config = connection_config(&shared, key);
+    let mut conn =
+        ClientConnection::new(config, server_name).map_err(|e| ProbeFailure::HandshakeFailed {
             detail: format!("TLS client setup: {e}"),
             alert: None,
-        }
-    })?;
+        })?;
 
     let mut wire = Wire::default();
     let result = handshake::handshake(&mut conn, &mut socket, deadline, &mut wire).await;
@@ -134,17 +180,25 @@ async fn run(
         return Err(classify(stop, &wire, &shared, opts.timeout));
     }
 
-    // TLS 1.3: the server judges our (empty) certificate after our Finished, so a
-    // rejection can only arrive now. TLS 1.2 servers decide before the handshake ends.
+    // TLS 1.3: the server judges our certificate (or its absence) after our Finished,
+    // so a rejection can only arrive now. TLS 1.2 servers decide before the handshake
+    // ends. Only reading here: a server that accepted us waits for a request in vain.
     let tls13 = conn.protocol_version() == Some(ProtocolVersion::TLSv1_3);
-    if tls13 && outcome.client_auth.is_some() {
-        let until = deadline.min(Instant::now() + opts.client_auth_wait);
-        let verdict = handshake::await_client_auth_verdict(&mut conn, &mut socket, until).await;
-        if let Verdict::Rejected(stop) = verdict {
-            return Err(rejected_client_auth(stop));
-        }
+    if !(tls13 && outcome.client_auth.is_some()) {
+        return Ok(());
     }
-    Ok(())
+    let until = deadline.min(Instant::now() + opts.client_auth_wait);
+    let sent = outcome.client_cert_sent;
+    match handshake::await_client_auth_verdict(&mut conn, &mut socket, until).await {
+        Verdict::Quiet => Ok(()),
+        // Without a certificate, a clean close is no refusal (existing behaviour); after
+        // presenting one, a server that hangs up at once did not accept it.
+        Verdict::Closed if !sent => Ok(()),
+        Verdict::Closed => Err(ProbeFailure::ClientCertRejected {
+            alert: Some("close_notify".to_string()),
+        }),
+        Verdict::Rejected(stop) => Err(client_auth_failure(stop, sent)),
+    }
 }
 
 /// The addresses to try: the `--resolve` address, the IP literal, or DNS.
@@ -223,6 +277,7 @@ fn record(outcome: &mut ProbeOutcome, conn: &ClientConnection, shared: &Shared) 
         .map(|names| ClientAuthRequest {
             acceptable_cas: names.clone(),
         });
+    outcome.client_cert_sent = captured.client_cert_sent;
 }
 
 /// rustls refuses any handshake message over 64 KiB; in practice the Certificate message.
@@ -247,13 +302,16 @@ fn classify(stop: Stop, wire: &Wire, shared: &Shared, budget: Duration) -> Probe
         };
     }
 
+    // After a CertificateRequest, an alert about certificates or a hang-up is the
+    // server's answer to our certificate (TLS 1.2) or to its absence.
     let captured = shared.lock();
-    let rejects_client_auth = match handshake::alert_of(&stop) {
-        Some(alert) => is_client_auth_alert(&handshake::alert_name(alert)),
+    let sent = captured.client_cert_sent;
+    let refuses_client_auth = match handshake::alert_of(&stop) {
+        Some(alert) => is_client_auth_alert(&handshake::alert_name(alert), sent),
         None => matches!(stop, Stop::Eof | Stop::Io(_)),
     };
-    if captured.client_auth.is_some() && rejects_client_auth {
-        return rejected_client_auth(stop);
+    if captured.client_auth.is_some() && refuses_client_auth {
+        return client_auth_failure(stop, sent);
     }
 
     let alert = handshake::alert_of(&stop).map(handshake::alert_name);
@@ -280,15 +338,21 @@ fn classify(stop: Stop, wire: &Wire, shared: &Shared, budget: Duration) -> Probe
     ProbeFailure::HandshakeFailed { detail, alert }
 }
 
-/// The server refused to go on without a client certificate.
-fn rejected_client_auth(stop: Stop) -> ProbeFailure {
+/// The server refused our client certificate, or to go on without one.
+fn client_auth_failure(stop: Stop, sent: bool) -> ProbeFailure {
     let alert = handshake::alert_of(&stop).map(handshake::alert_name);
-    ProbeFailure::ClientCertRequired { alert }
+    if sent {
+        ProbeFailure::ClientCertRejected { alert }
+    } else {
+        ProbeFailure::ClientCertRequired { alert }
+    }
 }
 
-/// Alerts servers send when a client certificate is missing or unacceptable.
-fn is_client_auth_alert(name: &str) -> bool {
-    matches!(
+/// Alerts servers send when a client certificate is missing or unacceptable; once we
+/// sent one, also a failed CertificateVerify (`decrypt_error`: the key does not match)
+/// and a certificate the server finds expired or revoked.
+fn is_client_auth_alert(name: &str, sent: bool) -> bool {
+    let any = matches!(
         name,
         "certificate_required"
             | "handshake_failure"
@@ -297,7 +361,12 @@ fn is_client_auth_alert(name: &str) -> bool {
             | "unsupported_certificate"
             | "unknown_ca"
             | "access_denied"
-    )
+    );
+    let ours = matches!(
+        name,
+        "decrypt_error" | "certificate_expired" | "certificate_revoked"
+    );
+    any || (sent && ours)
 }
 
 fn alert_name_or(alert: &Option<String>) -> &str {
@@ -336,14 +405,14 @@ fn millis(duration: Duration) -> u64 {
 }
 
 /// The client configuration for one connection: a shallow copy of the shared one, with
-/// hooks that write into this connection's [`Shared`] record.
-fn connection_config(shared: &Shared) -> Arc<ClientConfig> {
+/// hooks that write into this connection's [`Shared`] record and present `key`.
+fn connection_config(shared: &Shared, key: Option<Arc<CertifiedKey>>) -> Arc<ClientConfig> {
     let mut config = ClientConfig::clone(base_config());
     let algorithms = config.crypto_provider().signature_verification_algorithms;
     config
         .dangerous()
         .set_certificate_verifier(Arc::new(CaptureVerifier::new(shared.clone(), algorithms)));
-    config.client_auth_cert_resolver = Arc::new(RecordingResolver::new(shared.clone()));
+    config.client_auth_cert_resolver = Arc::new(RecordingResolver::new(shared.clone(), key));
     Arc::new(config)
 }
 
@@ -364,7 +433,7 @@ fn base_config() -> &'static ClientConfig {
                 shared.clone(),
                 algorithms,
             )))
-            .with_client_cert_resolver(Arc::new(RecordingResolver::new(shared)));
+            .with_client_cert_resolver(Arc::new(RecordingResolver::new(shared, None)));
         config.resumption = Resumption::disabled();
         config
     })

@@ -13,6 +13,7 @@ fn opts() -> ProbeOptions {
         timeout: Duration::from_millis(1500),
         concurrency: 4,
         client_auth_wait: Duration::from_millis(300),
+        client_identity: None,
     }
 }
 
@@ -628,6 +629,54 @@ mod openssl {
             let request = outcome.client_auth.expect("CertificateRequest recorded");
             assert_eq!(request.acceptable_cas, vec!["CN=LAB-ROOT-CA".to_string()]);
             assert_eq!(outcome.presented.len(), 2, "{version}");
+        }
+    }
+
+    #[test]
+    fn openssl_verifies_the_client_cert_we_present() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (pki, other) = (Pki::lab(), Pki::unrelated());
+        let present = |pki: &Pki| {
+            let client = pki.issue_client().expect("issues");
+            Some(std::sync::Arc::new(ClientCredentials {
+                chain: pki.chain_of(&client),
+                key: client.key_der(),
+            }))
+        };
+        let (good, foreign) = (present(&pki), present(&other));
+        let require = [
+            "-Verify",
+            "1",
+            "-CAfile",
+            "root.pem",
+            "-verify_return_error",
+        ];
+
+        for version in ["-tls1_2", "-tls1_3"] {
+            let args: Vec<&str> = require.iter().copied().chain([version]).collect();
+            let (_server, port) = s_server(dir.path(), &pki, &args).expect("s_server starts");
+            let target = TargetSpec {
+                present_client_cert: true,
+                ..target(port)
+            };
+            let with = |identity| ProbeOptions {
+                client_identity: identity,
+                ..opts()
+            };
+
+            let accepted = run(probe(&target, &with(good.clone())));
+            let rejected = run(probe(&target, &with(foreign.clone())));
+
+            assert_eq!(accepted.failure, None, "{version}");
+            assert!(accepted.client_cert_sent, "{version}");
+            let request = accepted.client_auth.expect("CertificateRequest recorded");
+            assert_eq!(request.acceptable_cas, vec!["CN=LAB-ROOT-CA".to_string()]);
+            let unknown_ca = ProbeFailure::ClientCertRejected {
+                alert: Some("unknown_ca".into()),
+            };
+            assert_eq!(rejected.failure, Some(unknown_ca), "{version}");
+            assert!(rejected.client_cert_sent, "{version}");
+            assert_eq!(rejected.presented.len(), 2, "{version}");
         }
     }
 
