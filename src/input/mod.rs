@@ -1,22 +1,30 @@
-//! Reading CA bundles: a file (or its bytes) becomes a [`Bundle`] of certificates plus the
-//! [`BundleDefect`]s of the file itself.
+//! Reading input files: CA bundles, pinned certificates and client identities, plain or
+//! age-encrypted.
 //!
-//! [`load_bundle`] is the only function here that touches the file system; it checks the
-//! path, caps the size and hands the bytes to [`parse_bundle`], which is pure. Accepted:
-//! PEM (LF, CRLF or CR endings, a UTF-8 BOM, text around the blocks, `CERTIFICATE`,
-//! `X509 CERTIFICATE`, `TRUSTED CERTIFICATE` and `PKCS7` blocks), one or several DER
-//! certificates, and DER PKCS#7 (`.p7b`). The reader is lenient — it reads every
-//! certificate it can — and each defect says what OpenSSL-based clients would not see
-//! (see [`pem`] for what was measured). A defect's `index` is the 1-based block number in
-//! the file and its `line` the line at fault (the BEGIN line unless a later line is).
+//! [`read_file`] is the one reader of every input file: it checks the path, caps the size
+//! and, when the file is age-encrypted, decrypts it in memory ([`age`]) with the
+//! [`SecretSources`] the cli layer gathered. [`load_bundle_with`] hands its bytes to
+//! [`parse_bundle`], which is pure. Accepted bundles: PEM (LF, CRLF or CR endings, a UTF-8
+//! BOM, text around the blocks, `CERTIFICATE`, `X509 CERTIFICATE`, `TRUSTED CERTIFICATE`
+//! and `PKCS7` blocks), one or several DER certificates, and DER PKCS#7 (`.p7b`). The
+//! reader is lenient — it reads every certificate it can — and each defect says what
+//! OpenSSL-based clients would not see (see [`pem`] for what was measured). A defect's
+//! `index` is the 1-based block number in the file and its `line` the line at fault (the
+//! BEGIN line unless a later line is). [`load_certificate`] reads the one certificate of a
+//! pin and [`load_client_identity`] a client certificate with its key ([`identity`]).
 //!
-//! Private keys found in a bundle are reported, never decoded or kept; the buffer that
-//! held the file is zeroed once parsed.
+//! Private keys found in a bundle are reported, never decoded or kept; every buffer that
+//! held a file, encrypted or not, is zeroed once parsed.
 
+mod age;
 mod der;
 mod error;
+mod identity;
 mod pem;
+mod secrets;
 
+#[cfg(test)]
+mod secret_tests;
 #[cfg(test)]
 mod tests;
 
@@ -28,26 +36,114 @@ use zeroize::Zeroizing;
 
 use crate::model::{Bundle, BundleDefect, BundleFormat, BundleSource, Certificate};
 
-pub use error::InputError;
+pub use error::{AgeLock, InputError};
+pub use identity::{ClientIdentity, key_matches, load_client_identity};
 pub use pem::MAX_BLOCKS;
+pub use secrets::SecretSources;
 
 /// Files larger than this are refused: no real CA bundle comes close (the Mozilla store
-/// is about 220 KiB as PEM).
+/// is about 220 KiB as PEM), and certificates, keys and identity files are far smaller.
 pub const MAX_BUNDLE_BYTES: u64 = 16 * 1024 * 1024;
 
 const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
-/// Reads the bundle file at `path`.
+/// What CA bundle files are called in messages.
+const CA_BUNDLE: &str = "CA bundle";
+
+/// What pinned certificate files are called in messages.
+const PINNED_CERT: &str = "pinned certificate";
+
+/// Reads the bundle file at `path`, with no identity or passphrase for age files.
 pub fn load_bundle(path: &Path) -> Result<Bundle, InputError> {
-    let unreadable = |source| InputError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    };
-    if is_age_name(path) {
-        return Err(InputError::AgeEncrypted {
+    load_bundle_with(path, &SecretSources::default())
+}
+
+/// Reads the bundle file at `path`, decrypting it first when it is age-encrypted.
+pub fn load_bundle_with(path: &Path, secrets: &SecretSources) -> Result<Bundle, InputError> {
+    let bytes = read_file(path, CA_BUNDLE, secrets)?;
+    let source = BundleSource::File(path.display().to_string());
+    Ok(parse_bundle(&bytes, source))
+}
+
+/// Reads the one certificate of `path` (PEM or DER, age-encrypted or not): a pinned
+/// certificate. None or several is an error naming the file.
+pub fn load_certificate(path: &Path, secrets: &SecretSources) -> Result<Certificate, InputError> {
+    let mut certs = load_certificates(path, PINNED_CERT, secrets)?;
+    if certs.len() > 1 {
+        return Err(InputError::SeveralCertificates {
             path: path.to_path_buf(),
+            what: PINNED_CERT.to_string(),
+            count: certs.len(),
         });
     }
+    certs.pop().ok_or_else(|| InputError::NoCertificate {
+        path: path.to_path_buf(),
+        what: PINNED_CERT.to_string(),
+    })
+}
+
+/// Reads the input file at `path` and returns its content, decrypted when it is
+/// age-encrypted (its name ends in `.age` or it starts with an age header). `what` names
+/// the file in errors: "CA bundle", "client key", …
+pub fn read_file(
+    path: &Path,
+    what: &str,
+    secrets: &SecretSources,
+) -> Result<Zeroizing<Vec<u8>>, InputError> {
+    let bytes = read_plain(path, what)?;
+    if age::is_age_name(path) || age::is_age_content(&bytes) {
+        return age::decrypt(path, what, &bytes, secrets);
+    }
+    Ok(bytes)
+}
+
+/// The certificates of a certificate file, in file order; an error when it holds none
+/// or when a block does not decode (a client certificate or a pin must be clean).
+fn load_certificates(
+    path: &Path,
+    what: &str,
+    secrets: &SecretSources,
+) -> Result<Vec<Certificate>, InputError> {
+    let bytes = read_file(path, what, secrets)?;
+    let bundle = parse_bundle(&bytes, BundleSource::File(path.display().to_string()));
+
+    let malformed = bundle.defects.iter().find_map(|defect| match defect {
+        BundleDefect::MalformedBlock {
+            index,
+            line,
+            reason,
+        } => Some(format!("block {index} (line {line}): {reason}")),
+        _ => None,
+    });
+    if let Some(reason) = malformed {
+        return Err(InputError::BadCertificate {
+            path: path.to_path_buf(),
+            what: what.to_string(),
+            reason,
+        });
+    }
+    if bundle.certs.is_empty() {
+        return Err(InputError::NoCertificate {
+            path: path.to_path_buf(),
+            what: what.to_string(),
+        });
+    }
+    Ok(bundle.certs)
+}
+
+/// Reads a file as it is stored, without decrypting: checks the path, caps the size.
+fn read_plain(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, InputError> {
+    let unreadable = |source| InputError::Unreadable {
+        path: path.to_path_buf(),
+        what: what.to_string(),
+        source,
+    };
+    let too_large = |size| InputError::TooLarge {
+        path: path.to_path_buf(),
+        what: what.to_string(),
+        size,
+        limit: MAX_BUNDLE_BYTES,
+    };
 
     // Checked before opening: opening a FIFO blocks until a writer appears, and a device
     // such as /dev/zero never ends. `metadata` follows symbolic links.
@@ -55,21 +151,18 @@ pub fn load_bundle(path: &Path) -> Result<Bundle, InputError> {
     if metadata.is_dir() {
         return Err(InputError::IsDirectory {
             path: path.to_path_buf(),
+            what: what.to_string(),
         });
     }
     if !metadata.is_file() {
         return Err(InputError::NotAFile {
             path: path.to_path_buf(),
-            what: special_file_kind(&metadata.file_type()),
+            what: what.to_string(),
+            kind: special_file_kind(&metadata.file_type()),
         });
     }
     if metadata.len() > MAX_BUNDLE_BYTES {
-        let size = metadata.len();
-        return Err(InputError::TooLarge {
-            path: path.to_path_buf(),
-            size,
-            limit: MAX_BUNDLE_BYTES,
-        });
+        return Err(too_large(metadata.len()));
     }
 
     // Sized up front so the buffer never reallocates (which would leave an un-zeroed
@@ -83,22 +176,9 @@ pub fn load_bundle(path: &Path) -> Result<Bundle, InputError> {
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
     if bytes.len() as u64 > MAX_BUNDLE_BYTES {
-        let size = bytes.len() as u64;
-        return Err(InputError::TooLarge {
-            path: path.to_path_buf(),
-            size,
-            limit: MAX_BUNDLE_BYTES,
-        });
+        return Err(too_large(bytes.len() as u64));
     }
-
-    if is_age_content(&bytes) {
-        return Err(InputError::AgeEncrypted {
-            path: path.to_path_buf(),
-        });
-    }
-
-    let source = BundleSource::File(path.display().to_string());
-    Ok(parse_bundle(&bytes, source))
+    Ok(bytes)
 }
 
 /// Parses the bytes of a bundle file. Pure: never fails, never does I/O; everything odd
@@ -290,14 +370,4 @@ fn special_file_kind(kind: &fs::FileType) -> &'static str {
 #[cfg(not(unix))]
 fn special_file_kind(_: &fs::FileType) -> &'static str {
     "a special file"
-}
-
-fn is_age_name(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("age"))
-}
-
-/// The binary and the armored age headers.
-fn is_age_content(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"age-encryption.org/") || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE")
 }
