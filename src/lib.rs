@@ -13,6 +13,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod findings;
 pub mod input;
 pub mod log;

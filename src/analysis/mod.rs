@@ -43,14 +43,28 @@ pub struct ChainInput<'a> {
     pub port: u16,
     pub presented: &'a [Certificate],
     pub bundle: &'a Bundle,
+    /// A pinned certificate that replaces trust in the bundle (DataConnect).
+    pub pin: Option<&'a Certificate>,
+}
+
+/// What a target's diagnosis may use beyond the bundle: a pin for DataConnect targets,
+/// the client chain for targets that present one.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TargetExtras<'a> {
+    pub pin: Option<&'a Certificate>,
+    pub client_chain: Option<&'a [Certificate]>,
 }
 
 /// The diagnosis of one presented chain.
 #[derive(Clone, Debug)]
 pub struct ChainDiagnosis {
     pub path: Option<ChainPath>,
-    /// webpki's verdict; `None` when there is no bundle to judge trust with.
+    /// webpki's verdict; `None` when there is no bundle to judge trust with, or when a
+    /// pin decides instead.
     pub verdict: Option<Verdict>,
+    /// `Some(true)` when the leaf is the pinned certificate, `Some(false)` when a pin
+    /// applies and the leaf is another certificate.
+    pub pinned: Option<bool>,
     pub findings: Vec<Finding>,
 }
 
@@ -64,6 +78,12 @@ pub struct TargetDiagnosis {
 
 /// Diagnoses a presented chain against a bundle.
 pub fn diagnose_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainDiagnosis {
+    if let Some(pin) = input.pin
+        && input.presented.first() == Some(pin)
+    {
+        return checks::pin::matched(input, policy);
+    }
+
     let judge_trust = input.bundle.source.path().is_some();
     let path = path::build(input.presented, &input.bundle.certs);
 
@@ -82,10 +102,17 @@ pub fn diagnose_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainDiagnosis
         ));
     }
 
+    let pinned = input.pin.map(|pin| {
+        findings.retain(|f| f.code != crate::findings::Code::ChainSelfSignedLeaf);
+        findings.push(checks::pin::mismatch(input, pin, verdict.as_ref()));
+        false
+    });
+
     rank(&mut findings);
     ChainDiagnosis {
         path,
         verdict,
+        pinned,
         findings,
     }
 }
@@ -97,7 +124,21 @@ pub fn diagnose_target(
     bundle: &Bundle,
     policy: &Policy,
 ) -> TargetDiagnosis {
+    diagnose_target_with(target, outcome, bundle, TargetExtras::default(), policy)
+}
+
+/// [`diagnose_target`] with a pin and a client chain.
+pub fn diagnose_target_with(
+    target: &TargetSpec,
+    outcome: &ProbeOutcome,
+    bundle: &Bundle,
+    extras: TargetExtras<'_>,
+    policy: &Policy,
+) -> TargetDiagnosis {
     let mut findings = checks::probe::check(target, outcome);
+    if let Some(chain) = extras.client_chain {
+        findings.extend(checks::mtls::accepted_cas(target, outcome, chain));
+    }
     findings.extend(checks::probe::unparsable(target, outcome));
 
     // Without its leaf, the next certificate would be judged as the server's own.
@@ -113,6 +154,7 @@ pub fn diagnose_target(
             port: target.port,
             presented: &outcome.presented,
             bundle,
+            pin: extras.pin,
         };
         diagnose_chain(&input, policy)
     });
@@ -132,6 +174,7 @@ pub fn diagnose_target(
 /// Diagnoses a bundle on its own (file defects and its certificates).
 pub fn diagnose_bundle(bundle: &Bundle, policy: &Policy) -> Vec<Finding> {
     let mut findings = checks::bundle::check(bundle, policy);
+    findings.extend(checks::bundle::system_store(bundle));
     rank(&mut findings);
     findings
 }
@@ -164,4 +207,16 @@ pub fn bundle_issuers(bundle: &Bundle) -> Vec<Option<usize>> {
                 .map(|(j, _)| j)
         })
         .collect()
+}
+
+/// Local checks of a client certificate and key, before any connection.
+pub fn diagnose_client(client: &checks::mtls::ClientFacts<'_>, policy: &Policy) -> Vec<Finding> {
+    let mut findings = checks::mtls::local(client, policy);
+    rank(&mut findings);
+    findings
+}
+
+/// Checks `ISE_API_TOKEN` without ever repeating it.
+pub fn diagnose_token(token: Option<&str>) -> Vec<Finding> {
+    checks::token::check(token).into_iter().collect()
 }

@@ -70,6 +70,7 @@ fn diagnose_as(host: &str, presented: &[Certificate], bundle: &Bundle, p: &Polic
         port: 443,
         presented,
         bundle,
+        pin: None,
     };
     Diagnosis(diagnose_chain(&input, p))
 }

@@ -29,9 +29,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value = "auto")]
     pub color: ColorArg,
 
-    /// Warn about certificates with fewer than this many days left.
-    #[arg(long, global = true, default_value_t = 30, value_name = "DAYS")]
-    pub warn_days: u32,
+    /// Warn about certificates with fewer than this many days left [default: 30].
+    #[arg(long, global = true, value_name = "DAYS")]
+    pub warn_days: Option<u32>,
 
     /// Judge validity at this time instead of now: RFC 3339 (2027-06-01T00:00:00Z) or a
     /// date (2027-06-01, midnight UTC).
@@ -41,6 +41,15 @@ pub struct GlobalArgs {
     /// Log decisions to stderr (SNI, addresses, timings).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// The config file [default: ISE_DOCTOR_CONFIG, ./ise-doctor.toml, then
+    /// ~/.config/ise-doctor/ise-doctor.toml].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// An age identity file that decrypts `.age` inputs [default: AGE_IDENTITY, config].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub identity: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,6 +60,8 @@ pub enum CommandArgs {
     Chain(ChainArgs),
     /// Inspect a CA bundle offline (like `openssl crl2pkcs7 | openssl pkcs7 -print_certs`).
     Bundle(BundleArgs),
+    /// Audit a cert store folder offline: bundles, client certificates and keys, pins.
+    Store(StoreArgs),
     /// Start a simulated ISE on loopback and run `check` against it.
     Demo,
     /// List every finding code with its severity and meaning.
@@ -64,24 +75,45 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
 
-    /// Seconds allowed per target for connect and TLS handshake.
-    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
-    pub timeout: f64,
+    /// Seconds allowed per target for connect and TLS handshake [default: 5].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// `host:port`, or `host` for ERS (9060) and the API port (443).
-    #[arg(required = true, value_name = "TARGET")]
+    /// `host:port`, `host:SERVICE` (ers, api, pxgrid, dataconnect), or `host` for the
+    /// enabled services. None: the nodes in ISE_PAN_FQDN/ISE_NODES or the config file.
+    #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
 
-    /// The CA bundle your clients use (PEM or DER).
+    /// The CA bundle your clients use [default: ISE_CA_CERT, CA_CERT_PATH/ise/ROOT-CA.crt,
+    /// config, then the system trust store].
     #[arg(long, value_name = "FILE")]
     pub ca: Option<std::path::PathBuf>,
 
-    /// How many targets to probe at once.
-    #[arg(long, default_value_t = 32, value_name = "N")]
-    pub concurrency: usize,
+    /// Services a bare host means (repeatable or comma-separated) [default: config, else
+    /// ers,api].
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+
+    /// Client certificate presented to pxGrid (mutual TLS) [default: config, or
+    /// pxgrid-client.crt next to the bundle].
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Option<std::path::PathBuf>,
+
+    /// Private key of --client-cert [default: config, or pxgrid-client.key].
+    #[arg(long, value_name = "FILE")]
+    pub client_key: Option<std::path::PathBuf>,
+
+    /// The pinned DataConnect certificate [default: config, or dataconnect.crt next to
+    /// the bundle].
+    #[arg(long, value_name = "FILE")]
+    pub pin: Option<std::path::PathBuf>,
+
+    /// How many targets to probe at once [default: 32].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
 
     #[command(flatten)]
     pub probe: ProbeArgs,
@@ -130,4 +162,15 @@ pub struct CodesArgs {
     /// Print the list as the Markdown table of docs/codes.md.
     #[arg(long)]
     pub markdown: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The store folder [default: CA_CERT_PATH, else the folder above the bundle's].
+    #[arg(value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+
+    /// Services whose files the store must hold [default: config, else ers,api].
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
 }

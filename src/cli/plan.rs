@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use super::args::{ChainArgs, CheckArgs, Cli, ColorArg, CommandArgs, FormatArg, ProbeArgs};
 use crate::analysis::Policy;
-use crate::model::{Moment, TargetSpec};
+use crate::config::resolve::{self, Overrides};
+use crate::config::{BundleChoice, Environment, Settings, file};
+use crate::model::{Moment, Service, TargetSpec};
 use crate::probe::{self, ProbeOptions, ResolveRule};
 
 /// Output format of the report.
@@ -22,8 +24,12 @@ pub enum Format {
 pub enum Command {
     Check {
         targets: Vec<TargetSpec>,
-        ca: PathBuf,
+        bundle: BundleChoice,
         probe: ProbeOptions,
+        /// Client certificate and key for targets that present one (pxGrid).
+        client: Option<(PathBuf, PathBuf)>,
+        /// The pinned DataConnect certificate.
+        pin: Option<PathBuf>,
     },
     Chain {
         target: TargetSpec,
@@ -33,6 +39,10 @@ pub enum Command {
     },
     Bundle {
         file: PathBuf,
+    },
+    Store {
+        root: PathBuf,
+        services: Vec<Service>,
     },
     Demo,
     Codes {
@@ -48,6 +58,10 @@ pub struct Plan {
     pub color: bool,
     pub verbose: u8,
     pub policy: Policy,
+    /// The age identity file for `.age` inputs, when one is known.
+    pub identity: Option<PathBuf>,
+    /// The environment as captured at start-up (secrets are read from it when needed).
+    pub env: Environment,
 }
 
 /// A flag that cannot be turned into a plan; `subject` names the flag or value.
@@ -67,9 +81,36 @@ impl PlanError {
 }
 
 impl Plan {
-    /// Validates parsed flags. `no_color` is the value of the `NO_COLOR` variable.
-    pub fn from_cli(cli: Cli, no_color: Option<String>) -> Result<Plan, PlanError> {
+    /// Validates parsed flags against the environment and the config file.
+    pub fn from_cli(cli: Cli, env: &Environment) -> Result<Plan, PlanError> {
         let global = cli.global;
+        let no_color = env.get("NO_COLOR").map(str::to_string);
+        let config =
+            file::load(global.config.as_deref(), env).map_err(|e| PlanError::new(e, "--config"))?;
+        let overrides = match &cli.command {
+            CommandArgs::Check(args) => Overrides {
+                ca: args.ca.clone(),
+                client_cert: args.client_cert.clone(),
+                client_key: args.client_key.clone(),
+                pin: args.pin.clone(),
+                identity: global.identity.clone(),
+                services: args.services.clone(),
+            },
+            CommandArgs::Store(args) => Overrides {
+                identity: global.identity.clone(),
+                services: args.services.clone(),
+                ..Overrides::default()
+            },
+            _ => Overrides {
+                identity: global.identity.clone(),
+                ..Overrides::default()
+            },
+        };
+        let settings = resolve::resolve(&overrides, env, config.as_ref(), &|p| p.exists())
+            .map_err(|e| PlanError {
+                message: e,
+                subject: None,
+            })?;
         let now = match &global.at {
             Some(text) => parse_at(text).map_err(|e| PlanError::new(e, "--at"))?,
             None => Moment::now(),
@@ -87,9 +128,10 @@ impl Plan {
         };
 
         let command = match cli.command {
-            CommandArgs::Check(args) => check(args)?,
+            CommandArgs::Check(args) => check(args, &settings)?,
             CommandArgs::Chain(args) => chain(args, format)?,
             CommandArgs::Bundle(args) => Command::Bundle { file: args.file },
+            CommandArgs::Store(args) => store(args.dir, env, &settings)?,
             CommandArgs::Demo => Command::Demo,
             CommandArgs::Codes(args) => Command::Codes {
                 markdown: args.markdown,
@@ -103,33 +145,126 @@ impl Plan {
             verbose: global.verbose,
             policy: Policy {
                 now,
-                warn_days: i64::from(global.warn_days),
+                warn_days: i64::from(global.warn_days.or(settings.warn_days).unwrap_or(30)),
             },
+            identity: settings.identity,
+            env: env.clone(),
         })
     }
 }
 
-fn check(args: CheckArgs) -> Result<Command, PlanError> {
-    let ca = args.ca.ok_or_else(|| {
-        PlanError::new(
-            "`check` needs the CA bundle your clients use: pass --ca FILE",
-            "--ca",
-        )
-    })?;
-    if args.concurrency == 0 {
+fn check(args: CheckArgs, settings: &Settings) -> Result<Command, PlanError> {
+    let concurrency = args.concurrency.or(settings.concurrency).unwrap_or(32);
+    if concurrency == 0 {
         return Err(PlanError::new(
             "--concurrency must be at least 1",
             "--concurrency",
         ));
     }
-
-    let (rules, probe) = probe_options(&args.probe, args.concurrency)?;
-    let mut targets = Vec::new();
-    for text in &args.targets {
-        let parsed = probe::parse_target(text, &rules).map_err(|e| PlanError::new(e, text))?;
-        targets.extend(parsed);
+    if settings.bundle == BundleChoice::Nothing {
+        return Err(PlanError::new(
+            "no CA bundle: pass --ca FILE, set ISE_CA_CERT or CA_CERT_PATH, or put `ca` in \
+             ise-doctor.toml (no system trust store was found either)",
+            "--ca",
+        ));
     }
-    Ok(Command::Check { targets, ca, probe })
+
+    let (rules, probe) = probe_options(&args.probe, concurrency, settings.timeout)?;
+    let texts: Vec<String> = if args.targets.is_empty() {
+        if settings.nodes.is_empty() {
+            return Err(PlanError::new(
+                "no target: name one (`ise-doctor check HOST[:PORT]`), or set ISE_PAN_FQDN \
+                 (and ISE_NODES), or list `nodes` in ise-doctor.toml",
+                "TARGET",
+            ));
+        }
+        settings.nodes.clone()
+    } else {
+        args.targets.clone()
+    };
+
+    let mut targets = Vec::new();
+    for text in &texts {
+        targets.extend(expand_target(text, &rules, settings)?);
+    }
+    Ok(Command::Check {
+        targets,
+        bundle: settings.bundle.clone(),
+        probe,
+        client: settings.client.clone(),
+        pin: settings.pin.clone(),
+    })
+}
+
+/// The store folder: the argument, `CA_CERT_PATH`, else two levels above the bundle
+/// (`<store>/<domain>/ise/ROOT-CA.crt` gives `<store>/<domain>`).
+fn store(
+    dir: Option<PathBuf>,
+    env: &Environment,
+    settings: &Settings,
+) -> Result<Command, PlanError> {
+    let root = dir
+        .or_else(|| env.get("CA_CERT_PATH").map(|p| env.expand(p)))
+        .or_else(|| match &settings.bundle {
+            BundleChoice::File { path, .. } => path.parent()?.parent().map(PathBuf::from),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            PlanError::new(
+                "which cert store? name the folder (`ise-doctor store DIR`) or set CA_CERT_PATH",
+                "DIR",
+            )
+        })?;
+    Ok(Command::Store {
+        root,
+        services: settings.services.clone(),
+    })
+}
+
+/// `host:SERVICE`, `host:port`, or a bare `host` meaning each enabled service.
+fn expand_target(
+    text: &str,
+    rules: &[ResolveRule],
+    settings: &Settings,
+) -> Result<Vec<TargetSpec>, PlanError> {
+    let parse = |t: &str| probe::parse_target(t, rules).map_err(|e| PlanError::new(e, text));
+
+    if let Some((host, name)) = text.rsplit_once(':')
+        && let Some(service) = Service::from_name(name)
+        && !host.is_empty()
+    {
+        let mut targets = parse(&format!("{host}:{}", settings.port_of(service)))?;
+        for target in &mut targets {
+            target.label = text.to_string();
+            as_service(target, service);
+        }
+        return Ok(targets);
+    }
+
+    let parsed = parse(text)?;
+    let bare = parsed.len() > 1 || parsed.first().is_some_and(|t| t.label != text);
+    if !bare {
+        return Ok(parsed);
+    }
+    let host = match parsed.first() {
+        Some(t) if t.host.contains(':') => format!("[{}]", t.host),
+        Some(t) => t.host.clone(),
+        None => return Ok(parsed),
+    };
+    let mut targets = Vec::new();
+    for &service in &settings.services {
+        for mut target in parse(&format!("{host}:{}", settings.port_of(service)))? {
+            as_service(&mut target, service);
+            targets.push(target);
+        }
+    }
+    Ok(targets)
+}
+
+fn as_service(target: &mut TargetSpec, service: Service) {
+    target.kind = Some(service);
+    target.service = Some(service.title().to_string());
+    target.present_client_cert = service == Service::Pxgrid;
 }
 
 fn chain(args: ChainArgs, format: Format) -> Result<Command, PlanError> {
@@ -148,7 +283,7 @@ fn chain(args: ChainArgs, format: Format) -> Result<Command, PlanError> {
         ));
     }
 
-    let (rules, probe) = probe_options(&args.probe, 1)?;
+    let (rules, probe) = probe_options(&args.probe, 1, None)?;
     let parsed =
         probe::parse_target(&args.target, &rules).map_err(|e| PlanError::new(e, &args.target))?;
     let target = match parsed.iter().find(|t| t.port == 443) {
@@ -169,13 +304,12 @@ fn chain(args: ChainArgs, format: Format) -> Result<Command, PlanError> {
 fn probe_options(
     args: &ProbeArgs,
     concurrency: usize,
+    configured_timeout: Option<f64>,
 ) -> Result<(Vec<ResolveRule>, ProbeOptions), PlanError> {
-    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+    let seconds = args.timeout.or(configured_timeout).unwrap_or(5.0);
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
         return Err(PlanError::new(
-            format!(
-                "--timeout must be more than 0 and at most 3600 seconds, not {}",
-                args.timeout
-            ),
+            format!("--timeout must be more than 0 and at most 3600 seconds, not {seconds}"),
             "--timeout",
         ));
     }
@@ -185,12 +319,12 @@ fn probe_options(
         .map(|r| probe::parse_resolve(r).map_err(|e| PlanError::new(e, "--resolve")))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let timeout = Duration::from_secs_f64(args.timeout);
+    let timeout = Duration::from_secs_f64(seconds);
     let options = ProbeOptions {
         timeout,
         concurrency,
         client_auth_wait: Duration::from_secs(1).min(timeout),
-        client_identity: None,
+        ..ProbeOptions::default()
     };
     Ok((rules, options))
 }
@@ -221,7 +355,8 @@ mod tests {
         let mut argv = vec!["ise-doctor"];
         argv.extend_from_slice(args);
         let cli = Cli::try_parse_from(argv).expect("clap accepts the arguments");
-        Plan::from_cli(cli, None)
+        let env = Environment::from_pairs(&[], std::path::Path::new("/nonexistent-dir"));
+        Plan::from_cli(cli, &env)
     }
 
     fn error(args: &[&str]) -> PlanError {

@@ -8,12 +8,9 @@ use crate::cli::Plan;
 use crate::report::Report;
 
 pub fn run(plan: &Plan, file: &Path) -> Result<Report, Failure> {
-    let bundle = load_bundle(file)?;
+    let bundle = load_bundle(plan, file)?;
     Ok(Report {
-        command: "bundle",
-        checked_at: plan.policy.now,
-        warn_days: plan.policy.warn_days,
         bundle: Some(bundle_report(bundle, &plan.policy)),
-        targets: Vec::new(),
+        ..Report::new("bundle", plan.policy.now, plan.policy.warn_days)
     })
 }

@@ -17,7 +17,7 @@ pub fn run(
     options: &ProbeOptions,
 ) -> Result<Outcome, Failure> {
     let bundle = match ca {
-        Some(path) => load_bundle(path)?,
+        Some(path) => load_bundle(plan, path)?,
         None => Bundle::none(),
     };
     let outcome = block_on(probe::probe(target, options))?;
@@ -39,7 +39,7 @@ pub fn run(
             b.status = crate::findings::Status::Ok;
         }
     }
-    Ok(Outcome::Report(report))
+    Ok(Outcome::Report(Box::new(report)))
 }
 
 /// Prints the presented certificates as PEM; exit 0 when there were any, 2 otherwise.

@@ -1,30 +1,100 @@
-//! `ise-doctor check`: load the bundle, probe every target, diagnose each chain.
+//! `ise-doctor check`: load the bundle (and the client certificate and pin when targets
+//! need them), probe every target, diagnose each chain.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::Failure;
-use crate::analysis::{self, Policy};
+use crate::analysis::checks::mtls::ClientFacts;
+use crate::analysis::{self, Policy, TargetExtras};
 use crate::cli::Plan;
+use crate::config::BundleChoice;
 use crate::debug;
 use crate::findings::worst_status;
-use crate::model::{Bundle, TargetSpec};
-use crate::probe::{self, ProbeOptions};
-use crate::report::{BundleReport, Report, TargetReport};
+use crate::model::{Bundle, BundleSource, Certificate, ProbeOutcome, Service, TargetSpec};
+use crate::probe::{self, ClientCredentials, ProbeOptions};
+use crate::report::{BundleReport, ClientReport, Report, TargetReport};
+
+/// What `check` needs besides the targets.
+pub struct CheckInputs<'a> {
+    pub bundle: &'a BundleChoice,
+    pub client: Option<&'a (PathBuf, PathBuf)>,
+    pub pin: Option<&'a Path>,
+}
 
 pub fn run(
     plan: &Plan,
     targets: &[TargetSpec],
-    ca: &Path,
+    inputs: &CheckInputs<'_>,
     options: &ProbeOptions,
 ) -> Result<Report, Failure> {
-    let bundle = load_bundle(ca)?;
-    let outcomes = block_on(probe::probe_all(targets, options))?;
-    Ok(assemble("check", &plan.policy, bundle, targets, outcomes))
+    let bundle = choose_bundle(plan, inputs.bundle)?;
+
+    let wants_client = targets.iter().any(|t| t.present_client_cert);
+    let client = match inputs.client {
+        Some((cert, key)) if wants_client => Some(load_client(plan, cert, key)?),
+        _ => None,
+    };
+    let wants_pin = targets.iter().any(|t| t.kind == Some(Service::Dataconnect));
+    let pin = match inputs.pin {
+        Some(path) if wants_pin => Some(load_pin(plan, path)?),
+        _ => None,
+    };
+
+    let mut options = options.clone();
+    if let Some((_, credentials)) = &client {
+        credentials
+            .certified_key()
+            .map_err(|e| Failure::new(format!("cannot use the client key: {e}"), None))?;
+        options.client_identity = Some(Arc::clone(credentials));
+    }
+    let outcomes = block_on(probe::probe_all(targets, &options))?;
+
+    let client_chain = client.as_ref().map(|(report, _)| report.chain.as_slice());
+    let mut report = assemble_with(
+        "check",
+        &plan.policy,
+        bundle.clone(),
+        targets,
+        outcomes,
+        RunExtras {
+            pin: pin.as_ref(),
+            client_chain,
+        },
+    );
+    report.client = client.map(|(report, _)| report);
+    report.pin = pin;
+    report.setup = analysis::diagnose_token(plan.env.get("ISE_API_TOKEN"));
+    Ok(report)
 }
 
-/// Reads the bundle, or says which file could not be read and why.
-pub fn load_bundle(path: &Path) -> Result<Bundle, Failure> {
-    let bundle = crate::input::load_bundle(path)
+/// The bundle a plan chose, loaded; the system store is marked as such.
+fn choose_bundle(plan: &Plan, choice: &BundleChoice) -> Result<Bundle, Failure> {
+    match choice {
+        BundleChoice::File { path, from } => {
+            debug!(1, "bundle {} (from {from})", path.display());
+            load_bundle(plan, path)
+        }
+        BundleChoice::SystemStore(path) => {
+            debug!(
+                1,
+                "no bundle named: using the system trust store {}",
+                path.display()
+            );
+            let mut bundle = load_bundle(plan, path)?;
+            bundle.source = BundleSource::SystemStore(path.display().to_string());
+            Ok(bundle)
+        }
+        BundleChoice::Nothing => Err(Failure::new(
+            "no CA bundle: pass --ca FILE, set ISE_CA_CERT or CA_CERT_PATH",
+            Some("--ca".to_string()),
+        )),
+    }
+}
+
+/// Reads the bundle (decrypting `.age`), or says which file could not be read and why.
+pub fn load_bundle(plan: &Plan, path: &Path) -> Result<Bundle, Failure> {
+    let bundle = crate::input::load_bundle_with(path, &secrets(plan))
         .map_err(|e| Failure::new(e.to_string(), Some(path.display().to_string())))?;
     debug!(
         1,
@@ -33,6 +103,71 @@ pub fn load_bundle(path: &Path) -> Result<Bundle, Failure> {
         bundle.certs.len()
     );
     Ok(bundle)
+}
+
+/// The age identities and passphrase the plan and environment provide.
+pub(crate) fn secrets(plan: &Plan) -> crate::input::SecretSources {
+    crate::input::SecretSources {
+        identity_files: plan.identity.iter().cloned().collect(),
+        passphrase: plan
+            .env
+            .get("AGE_PASSPHRASE")
+            .map(|p| zeroize::Zeroizing::new(p.to_string())),
+    }
+}
+
+fn load_client(
+    plan: &Plan,
+    cert: &Path,
+    key: &Path,
+) -> Result<(ClientReport, Arc<ClientCredentials>), Failure> {
+    let identity = crate::input::load_client_identity(cert, key, &secrets(plan))
+        .map_err(|e| Failure::new(e.to_string(), Some(cert.display().to_string())))?;
+    debug!(
+        1,
+        "client certificate {} with key {}",
+        cert.display(),
+        key.display()
+    );
+
+    let cert_path = cert.display().to_string();
+    let key_path = key.display().to_string();
+    let facts = ClientFacts {
+        chain: &identity.chain,
+        cert_path: &cert_path,
+        key_path: &key_path,
+        key_matches: crate::input::key_matches(&identity),
+        key_mode: identity.key_mode,
+    };
+    let findings = analysis::diagnose_client(&facts, &plan.policy);
+    let credentials = ClientCredentials {
+        chain: identity
+            .chain
+            .iter()
+            .map(|c| rustls_pki_types::CertificateDer::from(c.der().to_vec()))
+            .collect(),
+        key: identity.key.clone_key(),
+    };
+    let report = ClientReport {
+        cert_path,
+        key_path,
+        status: worst_status(&findings),
+        chain: identity.chain.clone(),
+        findings,
+    };
+    Ok((report, Arc::new(credentials)))
+}
+
+fn load_pin(plan: &Plan, path: &Path) -> Result<Certificate, Failure> {
+    let pin = crate::input::load_certificate(path, &secrets(plan))
+        .map_err(|e| Failure::new(e.to_string(), Some(path.display().to_string())))?;
+    debug!(
+        1,
+        "DataConnect pin {} (sha256 {})",
+        path.display(),
+        pin.sha256
+    );
+    Ok(pin)
 }
 
 /// The report of a bundle on its own.
@@ -48,13 +183,39 @@ pub fn bundle_report(bundle: Bundle, policy: &Policy) -> BundleReport {
     }
 }
 
+/// What applies to some targets of a run: the pin and the client chain.
+#[derive(Clone, Copy, Default)]
+pub struct RunExtras<'a> {
+    pub pin: Option<&'a Certificate>,
+    pub client_chain: Option<&'a [Certificate]>,
+}
+
 /// Diagnoses probe outcomes against the bundle and builds the report.
 pub fn assemble(
     command: &'static str,
     policy: &Policy,
     bundle: Bundle,
     targets: &[TargetSpec],
-    outcomes: Vec<crate::model::ProbeOutcome>,
+    outcomes: Vec<ProbeOutcome>,
+) -> Report {
+    assemble_with(
+        command,
+        policy,
+        bundle,
+        targets,
+        outcomes,
+        RunExtras::default(),
+    )
+}
+
+/// [`assemble`] with a pin for DataConnect targets and a client chain for mTLS targets.
+pub fn assemble_with(
+    command: &'static str,
+    policy: &Policy,
+    bundle: Bundle,
+    targets: &[TargetSpec],
+    outcomes: Vec<ProbeOutcome>,
+    extras: RunExtras<'_>,
 ) -> Report {
     let targets = targets
         .iter()
@@ -72,7 +233,14 @@ pub fn assemble(
                     .map(|f| format!(", failure {f:?}"))
                     .unwrap_or_default()
             );
-            let diagnosis = analysis::diagnose_target(spec, &outcome, &bundle, policy);
+            let target_extras = TargetExtras {
+                pin: extras
+                    .pin
+                    .filter(|_| spec.kind == Some(Service::Dataconnect)),
+                client_chain: extras.client_chain.filter(|_| spec.present_client_cert),
+            };
+            let diagnosis =
+                analysis::diagnose_target_with(spec, &outcome, &bundle, target_extras, policy);
             TargetReport {
                 spec: spec.clone(),
                 outcome,
@@ -82,11 +250,9 @@ pub fn assemble(
         .collect();
 
     Report {
-        command,
-        checked_at: policy.now,
-        warn_days: policy.warn_days,
         bundle: Some(bundle_report(bundle, policy)),
         targets,
+        ..Report::new(command, policy.now, policy.warn_days)
     }
 }
 

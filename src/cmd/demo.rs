@@ -28,7 +28,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, Failure> {
     let bundle_path = folder.0.join("ROOT-CA.crt");
     std::fs::write(&bundle_path, pki.root.pem())
         .map_err(|e| Failure::new(format!("cannot write {}: {e}", bundle_path.display()), None))?;
-    let bundle = load_bundle(&bundle_path)?;
+    let bundle = load_bundle(plan, &bundle_path)?;
 
     let report = block_on(async {
         let healthy = TlsSpec::new(pki.served_chain(), pki.leaf.key_der());

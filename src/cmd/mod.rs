@@ -7,6 +7,7 @@ pub mod chain;
 pub mod check;
 pub mod codes;
 pub mod demo;
+pub mod store;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -48,7 +49,8 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => return clap_error(e, json),
     };
-    let plan = match Plan::from_cli(cli, std::env::var("NO_COLOR").ok()) {
+    let env = crate::config::Environment::capture();
+    let plan = match Plan::from_cli(cli, &env) {
         Ok(plan) => plan,
         Err(e) => return fail(&Failure::new(e.message, e.subject), json),
     };
@@ -64,15 +66,26 @@ pub fn main() -> i32 {
 /// What a subcommand produced.
 pub enum Outcome {
     /// A report to render; the exit code follows from its status.
-    Report(Report),
+    Report(Box<Report>),
     /// Output already written (`chain --pem`, `codes`, `demo`); the exit code to use.
     Done(i32),
 }
 
 fn run(plan: &Plan) -> Result<Outcome, Failure> {
     match &plan.command {
-        Command::Check { targets, ca, probe } => {
-            check::run(plan, targets, ca, probe).map(Outcome::Report)
+        Command::Check {
+            targets,
+            bundle,
+            probe,
+            client,
+            pin,
+        } => {
+            let inputs = check::CheckInputs {
+                bundle,
+                client: client.as_ref(),
+                pin: pin.as_deref(),
+            };
+            check::run(plan, targets, &inputs, probe).map(|r| Outcome::Report(Box::new(r)))
         }
         Command::Chain {
             target,
@@ -80,8 +93,11 @@ fn run(plan: &Plan) -> Result<Outcome, Failure> {
             pem,
             probe,
         } => chain::run(plan, target, ca.as_deref(), *pem, probe),
-        Command::Bundle { file } => bundle::run(plan, file).map(Outcome::Report),
+        Command::Bundle { file } => bundle::run(plan, file).map(|r| Outcome::Report(Box::new(r))),
         Command::Demo => demo::run(plan),
+        Command::Store { root, services } => {
+            store::run(plan, root, services).map(|r| Outcome::Report(Box::new(r)))
+        }
         Command::Codes { markdown } => codes::run(plan, *markdown),
     }
 }
@@ -180,11 +196,11 @@ mod tests {
 
     #[test]
     fn json_error_message_names_the_missing_arguments() {
-        let e = parse_error(&["ise-doctor", "--format", "json", "check"]);
+        let e = parse_error(&["ise-doctor", "--format", "json", "bundle"]);
 
         assert_eq!(
             clap_message(&e),
-            "the following required arguments were not provided: <TARGET>..."
+            "the following required arguments were not provided: <FILE>"
         );
     }
 

@@ -23,6 +23,10 @@ impl Renderer for Human {
         if let Some(bundle) = &report.bundle {
             self.bundle_header(report, bundle, out)?;
         }
+        self.client_and_pin(report, out)?;
+        if let Some(store) = &report.store {
+            self.store(store, out)?;
+        }
 
         for target in &report.targets {
             writeln!(out)?;
@@ -38,6 +42,23 @@ impl Renderer for Human {
                 self.finding(finding, out)?;
             }
         }
+        let sections = [
+            (
+                "Client certificate findings",
+                report.client.as_ref().map(|c| &c.findings),
+            ),
+            ("Set-up findings", Some(&report.setup)),
+        ];
+        for (title, findings) in sections {
+            let Some(findings) = findings.filter(|f| !f.is_empty()) else {
+                continue;
+            };
+            writeln!(out)?;
+            writeln!(out, "{}", self.paint.bold(title))?;
+            for finding in findings {
+                self.finding(finding, out)?;
+            }
+        }
 
         writeln!(out)?;
         self.summary(report, out)
@@ -45,6 +66,77 @@ impl Renderer for Human {
 }
 
 impl Human {
+    /// The cert store audit: one line per file, then its findings.
+    fn store(&self, store: &super::StoreReport, out: &mut dyn Write) -> io::Result<()> {
+        let p = &self.paint;
+        writeln!(
+            out,
+            "{} {} — {} file{}",
+            p.status(store.status, &format!("[{}]", store.status.as_str())),
+            p.bold(&format!("cert store {}", store.root)),
+            store.files.len(),
+            plural(store.files.len())
+        )?;
+        for file in &store.files {
+            writeln!(out)?;
+            let key = file
+                .partner
+                .as_deref()
+                .map(|k| format!(" + {k}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {} {}{key}  {}",
+                p.status(file.status, &format!("[{}]", file.status.as_str())),
+                p.bold(&file.path),
+                p.dim(&file.kind)
+            )?;
+            for line in wrap(&file.summary, WIDTH - 6) {
+                writeln!(out, "      {line}")?;
+            }
+            for finding in &file.findings {
+                self.finding(finding, out)?;
+            }
+        }
+        if !store.findings.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "{}", p.bold("What the enabled services miss"))?;
+            for finding in &store.findings {
+                self.finding(finding, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One line each for the client certificate and the pin, when the run loaded them.
+    fn client_and_pin(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let p = &self.paint;
+        if let Some(client) = &report.client
+            && let Some(leaf) = client.chain.first()
+        {
+            let days = report.checked_at.days_until(leaf.not_after);
+            writeln!(
+                out,
+                "{} {} — `{}`, key {}, {}",
+                p.status(client.status, &format!("[{}]", client.status.as_str())),
+                p.bold(&format!("client certificate {}", client.cert_path)),
+                leaf.subject,
+                client.key_path,
+                p.days_left(days, report.warn_days, &format!("{days} days left"))
+            )?;
+        }
+        if let Some(pin) = &report.pin {
+            writeln!(
+                out,
+                "{} `{}` sha256 {}",
+                p.bold("DataConnect pin"),
+                pin.subject,
+                pin.sha256
+            )?;
+        }
+        Ok(())
+    }
+
     fn bundle_header(
         &self,
         report: &Report,
@@ -119,6 +211,14 @@ impl Human {
         facts.extend(t.outcome.cipher.clone());
         if let Some(address) = &t.outcome.address {
             facts.push(format!("via {address}"));
+        }
+        if t.outcome.client_cert_sent {
+            facts.push("client certificate sent".to_string());
+        }
+        match t.diagnosis.chain.as_ref().and_then(|c| c.pinned) {
+            Some(true) => facts.push("pinned certificate".to_string()),
+            Some(false) => facts.push("pin does not match".to_string()),
+            None => {}
         }
         let handshake_failed = t.outcome.failure.is_some();
         if handshake_failed && t.outcome.tls_version.is_some() {
@@ -389,6 +489,23 @@ impl Human {
             && b.bundle.source.path().is_some()
         {
             parts.push(format!("bundle {}", b.status.as_str()));
+        }
+        if let Some(c) = &report.client {
+            parts.push(format!("client certificate {}", c.status.as_str()));
+        }
+        if let Some(s) = &report.store {
+            parts.push(format!(
+                "cert store {}: {} file{}",
+                s.status.as_str(),
+                s.files.len(),
+                plural(s.files.len())
+            ));
+        }
+        if !report.setup.is_empty() {
+            parts.push(format!(
+                "set-up {}",
+                crate::findings::worst_status(&report.setup).as_str()
+            ));
         }
         writeln!(
             out,

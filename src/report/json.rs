@@ -47,13 +47,8 @@ mod tests {
 
     #[test]
     fn a_closed_pipe_stays_a_broken_pipe() {
-        let report = Report {
-            command: "bundle",
-            checked_at: crate::model::Moment::parse_rfc3339("2026-01-01T00:00:00Z").expect("valid"),
-            warn_days: 30,
-            bundle: None,
-            targets: Vec::new(),
-        };
+        let at = crate::model::Moment::parse_rfc3339("2026-01-01T00:00:00Z").expect("valid");
+        let report = Report::new("bundle", at, 30);
 
         let rendered = Json.render(&report, &mut ClosedPipe);
         let error = render_error("message", None, &mut ClosedPipe);

@@ -12,8 +12,9 @@ pub mod wire;
 use std::io::{self, Write};
 
 use crate::analysis::TargetDiagnosis;
+use crate::findings::worst_status;
 use crate::findings::{Finding, Status};
-use crate::model::{Bundle, Moment, ProbeOutcome, TargetSpec};
+use crate::model::{Bundle, Certificate, Moment, ProbeOutcome, TargetSpec};
 
 /// What a command produced.
 #[derive(Clone, Debug)]
@@ -23,6 +24,73 @@ pub struct Report {
     pub warn_days: i64,
     pub bundle: Option<BundleReport>,
     pub targets: Vec<TargetReport>,
+    /// The client certificate presented to mutual-TLS targets, when one was loaded.
+    pub client: Option<ClientReport>,
+    /// The pinned certificate applied to DataConnect targets, when one was loaded.
+    pub pin: Option<Certificate>,
+    /// Findings about the set-up itself (environment, token).
+    pub setup: Vec<Finding>,
+    /// The audit of a cert store folder (`store`).
+    pub store: Option<StoreReport>,
+}
+
+/// A cert store folder and what each file in it amounts to.
+#[derive(Clone, Debug)]
+pub struct StoreReport {
+    pub root: String,
+    pub files: Vec<StoreFile>,
+    /// Findings about the store as a whole (what enabled services miss).
+    pub findings: Vec<Finding>,
+    pub status: Status,
+}
+
+/// One file of a cert store (a client certificate with its key counts as one).
+#[derive(Clone, Debug)]
+pub struct StoreFile {
+    pub path: String,
+    /// The key file of a client certificate.
+    pub partner: Option<String>,
+    /// `CA bundle`, `client certificate and key`, `pinned certificate`, `certificate`,
+    /// `private key`, `unreadable`.
+    pub kind: String,
+    pub summary: String,
+    pub findings: Vec<Finding>,
+    pub status: Status,
+}
+
+impl StoreFile {
+    pub fn new(path: &str, kind: &str, summary: &str, findings: Vec<Finding>) -> StoreFile {
+        StoreFile {
+            path: path.to_string(),
+            partner: None,
+            kind: kind.to_string(),
+            summary: summary.to_string(),
+            status: worst_status(&findings),
+            findings,
+        }
+    }
+
+    /// A file that could not be read: an error status with the reason as its summary.
+    pub fn unreadable(path: &str, reason: &str) -> StoreFile {
+        StoreFile {
+            path: path.to_string(),
+            partner: None,
+            kind: "unreadable".to_string(),
+            summary: reason.to_string(),
+            findings: Vec::new(),
+            status: Status::Error,
+        }
+    }
+}
+
+/// The client certificate and key, and what the local checks found.
+#[derive(Clone, Debug)]
+pub struct ClientReport {
+    pub cert_path: String,
+    pub key_path: String,
+    pub chain: Vec<Certificate>,
+    pub findings: Vec<Finding>,
+    pub status: Status,
 }
 
 /// A bundle and what the analysis found in it.
@@ -54,13 +122,32 @@ pub struct Summary {
 }
 
 impl Report {
+    /// An empty report of `command` at `checked_at`.
+    pub fn new(command: &'static str, checked_at: Moment, warn_days: i64) -> Report {
+        Report {
+            command,
+            checked_at,
+            warn_days,
+            bundle: None,
+            targets: Vec::new(),
+            client: None,
+            pin: None,
+            setup: Vec::new(),
+            store: None,
+        }
+    }
+
     /// The worst status across the bundle and every target.
     pub fn status(&self) -> Status {
         let bundle = self.bundle.as_ref().map(|b| b.status);
+        let client = self.client.as_ref().map(|c| c.status);
         self.targets
             .iter()
             .map(|t| t.diagnosis.status)
             .chain(bundle)
+            .chain(client)
+            .chain(self.store.as_ref().map(|s| s.status))
+            .chain(std::iter::once(worst_status(&self.setup)))
             .max()
             .unwrap_or(Status::Ok)
     }

@@ -21,7 +21,54 @@ pub struct Document<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle: Option<BundleWire<'a>>,
     pub targets: Vec<TargetWire<'a>>,
+    /// The client certificate presented to mutual-TLS targets, when one was loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientWire<'a>>,
+    /// The pinned DataConnect certificate, when one was loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin: Option<CertWire<'a>>,
+    /// Findings about the set-up (environment, API token).
+    pub setup: SetupWire<'a>,
+    /// The cert store audit (`store` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreWire<'a>>,
     pub summary: SummaryWire,
+}
+
+#[derive(Serialize)]
+pub struct StoreWire<'a> {
+    pub root: &'a str,
+    pub status: Status,
+    pub files: Vec<StoreFileWire<'a>>,
+    /// What the enabled services miss (`store.missing-file`).
+    pub findings: &'a [Finding],
+}
+
+#[derive(Serialize)]
+pub struct StoreFileWire<'a> {
+    pub path: &'a str,
+    /// The key file of a client certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<&'a str>,
+    pub kind: &'a str,
+    pub summary: &'a str,
+    pub status: Status,
+    pub findings: &'a [Finding],
+}
+
+#[derive(Serialize)]
+pub struct ClientWire<'a> {
+    pub cert_path: &'a str,
+    pub key_path: &'a str,
+    pub chain: Vec<CertWire<'a>>,
+    pub status: Status,
+    pub findings: &'a [Finding],
+}
+
+#[derive(Serialize)]
+pub struct SetupWire<'a> {
+    pub status: Status,
+    pub findings: &'a [Finding],
 }
 
 #[derive(Serialize)]
@@ -81,12 +128,19 @@ pub struct TargetWire<'a> {
     pub host: &'a str,
     pub port: u16,
     pub service: Option<&'a str>,
+    /// The service whose rules applied: `ers`, `api`, `pxgrid`, `dataconnect`, or null.
+    pub kind: Option<crate::model::Service>,
     pub address: Option<&'a str>,
     pub status: Status,
     pub tls_version: Option<&'a str>,
     pub cipher: Option<&'a str>,
     pub elapsed_ms: u64,
     pub client_auth: Option<&'a ClientAuthRequest>,
+    /// True when a client certificate was presented in the handshake.
+    pub client_cert_sent: bool,
+    /// True when the leaf is the pinned certificate, false when a pin applied and the
+    /// leaf is another one; null when no pin applied.
+    pub pinned: Option<bool>,
     pub presented_chain: Vec<CertWire<'a>>,
     /// The issuing path found, leaf first: `null` when nothing was presented.
     pub path: Option<Vec<PathLinkWire<'a>>>,
@@ -154,6 +208,42 @@ impl<'a> Document<'a> {
                 .bundle
                 .as_ref()
                 .map(|b| bundle_wire(b, report.checked_at)),
+            client: report.client.as_ref().map(|c| ClientWire {
+                cert_path: &c.cert_path,
+                key_path: &c.key_path,
+                chain: c
+                    .chain
+                    .iter()
+                    .map(|cert| cert_wire(cert, report.checked_at, None))
+                    .collect(),
+                status: c.status,
+                findings: &c.findings,
+            }),
+            pin: report
+                .pin
+                .as_ref()
+                .map(|p| cert_wire(p, report.checked_at, None)),
+            store: report.store.as_ref().map(|s| StoreWire {
+                root: &s.root,
+                status: s.status,
+                files: s
+                    .files
+                    .iter()
+                    .map(|f| StoreFileWire {
+                        path: &f.path,
+                        key: f.partner.as_deref(),
+                        kind: &f.kind,
+                        summary: &f.summary,
+                        status: f.status,
+                        findings: &f.findings,
+                    })
+                    .collect(),
+                findings: &s.findings,
+            }),
+            setup: SetupWire {
+                status: crate::findings::worst_status(&report.setup),
+                findings: &report.setup,
+            },
             targets: report
                 .targets
                 .iter()
@@ -225,12 +315,15 @@ fn target_wire(report: &TargetReport, now: Moment) -> TargetWire<'_> {
         host: &report.spec.host,
         port: report.spec.port,
         service: report.spec.service.as_deref(),
+        kind: report.spec.kind,
         address: outcome.address.as_deref(),
         status: report.diagnosis.status,
         tls_version: outcome.tls_version.as_deref(),
         cipher: outcome.cipher.as_deref(),
         elapsed_ms: outcome.elapsed_ms,
         client_auth: outcome.client_auth.as_ref(),
+        client_cert_sent: outcome.client_cert_sent,
+        pinned: chain.and_then(|c| c.pinned),
         presented_chain: outcome
             .presented
             .iter()

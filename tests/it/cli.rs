@@ -48,21 +48,34 @@ fn json_written_as_one_argument_also_gets_an_error_document() {
 }
 
 #[test]
-fn missing_ca_names_the_flag() {
-    let out = Run::new(["check", "ise-01.example.net:9060"]).output();
-    assert_unable(&out);
-    out.stderr_has("--ca");
+fn without_a_bundle_the_system_store_is_used_and_said() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+    let store = lab.bundle(&[&lab.pki.root]);
 
+    // The lab root stands in for the system store (SSL_CERT_FILE names it).
+    let out = Run::new(["check", &format!("{HOST}:{}", server.port())])
+        .resolve(HOST, server.port())
+        .env("SSL_CERT_FILE", &store)
+        .json()
+        .code(0);
+    let bundle = &out.json()["bundle"];
+    assert_eq!(bundle["source"], "system-store", "{}", out.transcript());
+    assert_eq!(bundle["findings"][0]["code"], "bundle.system-store");
+    assert_eq!(bundle["status"], "ok");
+}
+
+#[test]
+fn a_cert_store_path_without_the_bundle_names_both_files() {
+    let lab = Lab::new();
     let out = Run::new(["check", "ise-01.example.net:9060"])
+        .env("CA_CERT_PATH", &lab.dir().display().to_string())
         .json()
         .output();
     let error = assert_unable(&out).expect("an error document");
-    assert!(
-        error["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("--ca"))
-    );
-    assert_eq!(error["subject"], "--ca");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("ise/ROOT-CA.crt"), "{message}");
+    assert!(message.contains("ROOT-CA.crt.age"), "{message}");
 }
 
 #[test]

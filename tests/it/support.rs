@@ -129,10 +129,26 @@ impl Run {
         S: AsRef<str>,
     {
         let args = args.into_iter().map(|a| a.as_ref().to_string()).collect();
-        Run {
-            args,
-            env: vec![("NO_COLOR".into(), Some("1".into()))],
+        // Hermetic: none of the caller's ISE settings, secrets or config files apply.
+        let mut env: Vec<(String, Option<String>)> = vec![("NO_COLOR".into(), Some("1".into()))];
+        for key in [
+            "ISE_PAN_FQDN",
+            "ISE_NODES",
+            "ISE_CA_CERT",
+            "CA_CERT_PATH",
+            "ISE_API_TOKEN",
+            "ISE_DOCTOR_CONFIG",
+            "AGE_IDENTITY",
+            "AGE_PASSPHRASE",
+            "SSL_CERT_FILE",
+        ] {
+            env.push((key.into(), None));
         }
+        env.push((
+            "XDG_CONFIG_HOME".into(),
+            Some("/nonexistent-ise-doctor-config".into()),
+        ));
+        Run { args, env }
     }
 
     /// `check HOST:PORT --ca BUNDLE --resolve HOST:PORT:127.0.0.1`.

@@ -76,6 +76,26 @@ pub fn check(bundle: &Bundle, policy: &Policy) -> Vec<Finding> {
     findings
 }
 
+/// `bundle.system-store`: no bundle was named, the operating system's store was used.
+pub fn system_store(bundle: &Bundle) -> Option<Finding> {
+    let crate::model::BundleSource::SystemStore(path) = &bundle.source else {
+        return None;
+    };
+    Some(
+        Finding::new(
+            Code::BundleSystemStore,
+            format!(
+                "No CA bundle was named, so the system trust store {path} was used. ISE's \
+                 certificates usually come from an internal CA that it does not hold."
+            ),
+        )
+        .fix(
+            "Name the bundle your clients use: --ca FILE, ISE_CA_CERT, CA_CERT_PATH (with \
+             ise/ROOT-CA.crt below it) or `ca` in ise-doctor.toml.",
+        ),
+    )
+}
+
 /// Most same-name candidates whose signature is checked for one certificate: a hostile
 /// bundle with thousands of look-alike CAs must not cost a signature check per pair.
 const MAX_ISSUER_CANDIDATES: usize = 8;

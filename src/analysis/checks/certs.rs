@@ -45,6 +45,17 @@ pub fn check(input: &ChainInput<'_>, path: &ChainPath, policy: &Policy) -> Vec<F
     findings
 }
 
+/// The checks that still apply to a pinned leaf: its dates, its key and its names.
+pub fn leaf_only(input: &ChainInput<'_>, path: &ChainPath, policy: &Policy) -> Vec<Finding> {
+    let link = &path.links[0];
+    let mut findings: Vec<Finding> = validity(input, link, "leaf", policy).into_iter().collect();
+    findings.extend(weak_key(link, "leaf"));
+    if let NameMatch::Mismatch { cn_only } = match_host(input.host, &link.cert) {
+        findings.push(name_mismatch(input, &link.cert, cn_only));
+    }
+    findings
+}
+
 fn validity(
     input: &ChainInput<'_>,
     link: &PathCert,

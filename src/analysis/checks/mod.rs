@@ -4,7 +4,10 @@
 pub mod bundle;
 pub mod certs;
 pub mod chain;
+pub mod mtls;
+pub mod pin;
 pub mod probe;
+pub mod token;
 
 use crate::analysis::PathCert;
 
