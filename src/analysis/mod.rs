@@ -53,6 +53,8 @@ pub struct ChainInput<'a> {
 pub struct TargetExtras<'a> {
     pub pin: Option<&'a Certificate>,
     pub client_chain: Option<&'a [Certificate]>,
+    /// The local findings about that client certificate, to explain a rejection.
+    pub client_findings: Option<&'a [Finding]>,
 }
 
 /// The diagnosis of one presented chain.
@@ -160,6 +162,9 @@ pub fn diagnose_target_with(
     });
     if let Some(chain) = &chain {
         findings.extend(chain.findings.iter().cloned());
+    }
+    if let Some(client) = extras.client_findings {
+        checks::mtls::explain_rejection(&mut findings, client);
     }
 
     rank(&mut findings);

@@ -51,6 +51,9 @@ pub fn run(
     let outcomes = block_on(probe::probe_all(targets, &options))?;
 
     let client_chain = client.as_ref().map(|(report, _)| report.chain.as_slice());
+    let client_findings = client
+        .as_ref()
+        .map(|(report, _)| report.findings.as_slice());
     let mut report = assemble_with(
         "check",
         &plan.policy,
@@ -60,6 +63,7 @@ pub fn run(
         RunExtras {
             pin: pin.as_ref(),
             client_chain,
+            client_findings,
         },
     );
     report.client = client.map(|(report, _)| report);
@@ -188,6 +192,8 @@ pub fn bundle_report(bundle: Bundle, policy: &Policy) -> BundleReport {
 pub struct RunExtras<'a> {
     pub pin: Option<&'a Certificate>,
     pub client_chain: Option<&'a [Certificate]>,
+    /// The local findings about the client certificate (key, validity, EKU).
+    pub client_findings: Option<&'a [crate::findings::Finding]>,
 }
 
 /// Diagnoses probe outcomes against the bundle and builds the report.
@@ -238,6 +244,7 @@ pub fn assemble_with(
                     .pin
                     .filter(|_| spec.kind == Some(Service::Dataconnect)),
                 client_chain: extras.client_chain.filter(|_| spec.present_client_cert),
+                client_findings: extras.client_findings.filter(|_| spec.present_client_cert),
             };
             let diagnosis =
                 analysis::diagnose_target_with(spec, &outcome, &bundle, target_extras, policy);

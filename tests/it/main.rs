@@ -18,6 +18,7 @@ mod check_certs;
 mod check_probe;
 mod check_trust;
 mod cli;
+mod deployment;
 mod docs;
 mod hostile;
 mod openssl_peer;

@@ -7,6 +7,9 @@
 //! - `store.key-permissions`: the key file is readable by group or others;
 //! - `mtls.client-ca-not-accepted`: none of our issuers is among the CA names the server
 //!   listed in its CertificateRequest.
+//!
+//! When a server rejects the certificate (`mtls.client-cert-rejected`), [`explain_rejection`]
+//! says which of these explains it, or that none does.
 
 use crate::analysis::Policy;
 use crate::analysis::advice::{self, ISE_TRUSTED};
@@ -179,9 +182,84 @@ pub fn accepted_cas(
     )
 }
 
+/// Completes each `mtls.client-cert-rejected` with the findings that explain it: the
+/// local checks of the client certificate (`client`) and `mtls.client-ca-not-accepted`
+/// among the target's own findings.
+pub fn explain_rejection(findings: &mut [Finding], client: &[Finding]) {
+    let causes: Vec<&'static str> = client
+        .iter()
+        .chain(findings.iter())
+        .filter_map(|f| cause(f.code))
+        .collect();
+    let sentence = if causes.is_empty() {
+        " None of the checks of the client certificate explains it: its key matches, it is \
+         valid, it allows clientAuth and its issuer is not refused by name; look at how ISE \
+         trusts its CA (\"Trust for client authentication\") and at its revocation status."
+            .to_string()
+    } else {
+        format!(" This explains it: {}.", causes.join("; "))
+    };
+    for finding in findings
+        .iter_mut()
+        .filter(|f| f.code == Code::MtlsClientCertRejected)
+    {
+        finding.message.push_str(&sentence);
+    }
+}
+
+/// The reason a finding gives a server to reject our client certificate.
+fn cause(code: Code) -> Option<&'static str> {
+    Some(match code {
+        Code::MtlsKeyMismatch => {
+            "the private key does not belong to the certificate, so the handshake signature \
+             fails (mtls.key-mismatch)"
+        }
+        Code::MtlsClientCertExpired => {
+            "the certificate is expired or not yet valid (mtls.client-cert-expired)"
+        }
+        Code::MtlsMissingClientAuth => {
+            "its Extended Key Usage does not allow clientAuth (mtls.missing-client-auth)"
+        }
+        Code::MtlsClientCaNotAccepted => {
+            "it is not issued by a CA the server accepts (mtls.client-ca-not-accepted)"
+        }
+        _ => return None,
+    })
+}
+
 fn canonical(name: &str) -> String {
     name.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected() -> Finding {
+        Finding::new(Code::MtlsClientCertRejected, "ise-01:8910 rejected it.")
+    }
+
+    #[test]
+    fn a_rejection_names_the_local_findings_that_explain_it() {
+        let mut findings = vec![rejected()];
+        let client = [
+            Finding::new(Code::MtlsKeyMismatch, "key"),
+            Finding::new(Code::StoreKeyPermissions, "mode"),
+        ];
+        explain_rejection(&mut findings, &client);
+        let message = &findings[0].message;
+        assert!(message.contains("(mtls.key-mismatch)"), "{message}");
+        assert!(!message.contains("store.key-permissions"), "{message}");
+    }
+
+    #[test]
+    fn a_rejection_nothing_explains_says_so() {
+        let mut findings = vec![rejected(), Finding::new(Code::NameMismatch, "name")];
+        explain_rejection(&mut findings, &[]);
+        assert!(findings[0].message.contains("None of the checks"));
+        assert_eq!(findings[1].message, "name", "other findings are left alone");
+    }
 }
