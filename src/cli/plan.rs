@@ -161,6 +161,9 @@ fn check(args: CheckArgs, settings: &Settings) -> Result<Command, PlanError> {
             "--concurrency",
         ));
     }
+    if let BundleChoice::Missing(message) = &settings.bundle {
+        return Err(PlanError::new(message.clone(), "CA_CERT_PATH"));
+    }
     if settings.bundle == BundleChoice::Nothing {
         return Err(PlanError::new(
             "no CA bundle: pass --ca FILE, set ISE_CA_CERT or CA_CERT_PATH, or put `ca` in \

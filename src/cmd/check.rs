@@ -89,6 +89,10 @@ fn choose_bundle(plan: &Plan, choice: &BundleChoice) -> Result<Bundle, Failure> 
             bundle.source = BundleSource::SystemStore(path.display().to_string());
             Ok(bundle)
         }
+        BundleChoice::Missing(message) => Err(Failure::new(
+            message.clone(),
+            Some("CA_CERT_PATH".to_string()),
+        )),
         BundleChoice::Nothing => Err(Failure::new(
             "no CA bundle: pass --ca FILE, set ISE_CA_CERT or CA_CERT_PATH",
             Some("--ca".to_string()),

@@ -36,6 +36,10 @@ pub enum BundleChoice {
     SystemStore(PathBuf),
     /// Nothing named a bundle and no system store was found.
     Nothing,
+    /// A source names a bundle that is not there (`CA_CERT_PATH` without
+    /// `ise/ROOT-CA.crt`): an error for `check`, which needs it, and nothing more for
+    /// commands that do not (`store` reports what is missing).
+    Missing(String),
 }
 
 /// Everything decided outside the command line's own arguments.
@@ -173,12 +177,12 @@ fn bundle(
         return match (exists(&plain), exists(&sealed)) {
             (true, _) => Ok(file(plain, "CA_CERT_PATH")),
             (false, true) => Ok(file(sealed, "CA_CERT_PATH")),
-            (false, false) => Err(format!(
+            (false, false) => Ok(BundleChoice::Missing(format!(
                 "CA_CERT_PATH is set, but neither `{}` nor `{}` exists; set ISE_CA_CERT or \
                  pass --ca FILE",
                 plain.display(),
                 sealed.display()
-            )),
+            ))),
         };
     }
     if let Some(ca) = config.and_then(|c| c.ca.as_deref()) {
@@ -320,7 +324,10 @@ mod tests {
                 from: "CA_CERT_PATH".into()
             }
         );
-        let err = resolve(&Overrides::default(), &e, None, &nothing).expect_err("missing");
+        let s = resolve(&Overrides::default(), &e, None, &nothing).expect("resolves");
+        let BundleChoice::Missing(err) = s.bundle else {
+            panic!("not missing: {:?}", s.bundle);
+        };
         assert!(err.contains("/store/lab/ise/ROOT-CA.crt"), "{err}");
     }
 

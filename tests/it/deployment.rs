@@ -1028,3 +1028,40 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+#[test]
+fn a_store_without_its_bundle_is_audited_not_refused() {
+    let d = Deployment::new();
+    d.write_client(&d.client, &d.lab.pki.intermediate, &d.client);
+    let store = path_str(&d.store());
+
+    // `store` exists to say what is missing: CA_CERT_PATH naming an incomplete store is
+    // its input, not an error.
+    let out = Run::new(["store"])
+        .env("CA_CERT_PATH", &store)
+        .json()
+        .code(1);
+    let missing = &out.json()["store"]["findings"];
+    assert_eq!(codes(missing), ["store.missing-file"]);
+    assert!(
+        finding(missing, "store.missing-file")["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("CA bundle")),
+        "{}",
+        out.transcript()
+    );
+    Run::new(["store", &store])
+        .env("CA_CERT_PATH", &store)
+        .code(1);
+    // Commands that need no bundle run as usual.
+    Run::new(["codes"]).env("CA_CERT_PATH", &store).code(0);
+
+    // `check` does need it, and says which files it looked for.
+    let out = Run::new(["check", "localhost"])
+        .env("CA_CERT_PATH", &store)
+        .json()
+        .code(3);
+    out.stderr_has(&path_str(&d.file("ROOT-CA.crt")))
+        .stderr_has("ROOT-CA.crt.age");
+    assert_eq!(out.json()["summary"]["exit_code"], 3);
+}
