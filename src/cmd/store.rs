@@ -65,7 +65,13 @@ pub fn run(plan: &Plan, root: &Path, services: &[Service]) -> Result<Report, Fai
     Ok(Report {
         store: Some(StoreReport {
             root: root.display().to_string(),
-            status: worst_status(files.iter().flat_map(|f| &f.findings).chain(&missing)),
+            // A file that cannot be read has no findings, only its status.
+            status: files
+                .iter()
+                .map(|f| f.status)
+                .chain(std::iter::once(worst_status(&missing)))
+                .max()
+                .unwrap_or(crate::findings::Status::Ok),
             files,
             findings: missing,
         }),

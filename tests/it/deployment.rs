@@ -355,6 +355,15 @@ fn age_encrypted_bundle_opens_with_the_identity_and_names_the_file_otherwise() {
     // No identity at all: also exit 3, naming the file.
     check().code(3).stderr_has(&path_str(&sealed));
 
+    // A corrupt (truncated) file: exit 3, naming it.
+    let whole = std::fs::read(&sealed).expect("readable");
+    std::fs::write(&sealed, &whole[..whole.len() / 2]).expect("writable");
+    check()
+        .env("AGE_IDENTITY", &path_str(&keys))
+        .code(3)
+        .stderr_has(&path_str(&sealed));
+    std::fs::write(&sealed, &whole).expect("writable");
+
     // The identity as a flag, after the subcommand.
     run_with(&d, &config, &["check", "--identity", &path_str(&keys)])
         .env("ISE_PAN_FQDN", "localhost")
@@ -1064,4 +1073,35 @@ fn a_store_without_its_bundle_is_audited_not_refused() {
     out.stderr_has(&path_str(&d.file("ROOT-CA.crt")))
         .stderr_has("ROOT-CA.crt.age");
     assert_eq!(out.json()["summary"]["exit_code"], 3);
+}
+
+#[test]
+fn store_audit_with_an_undecryptable_file_is_not_healthy() {
+    let d = Deployment::new();
+    d.fill_store();
+    std::fs::remove_file(d.file("dataconnect.crt")).expect("removes");
+    let identity = identity_file(&d.lab.path("keys.txt"));
+    let sealed = d.write(
+        "dataconnect.crt.age",
+        seal(d.dataconnect.pem().as_bytes(), &identity),
+    );
+    let wrong = d.lab.path("wrong-keys.txt");
+    identity_file(&wrong);
+
+    let out = Run::new(["store", &path_str(&d.store())])
+        .env("AGE_IDENTITY", &path_str(&wrong))
+        .json()
+        .code(2);
+    let files = out.json()["store"]["files"].as_array().expect("files");
+    let file = files
+        .iter()
+        .find(|f| f["path"] == path_str(&sealed))
+        .unwrap_or_else(|| panic!("the .age pin is listed\n{}", out.transcript()));
+    assert_eq!(file["status"], "error", "{file}");
+    assert_eq!(
+        out.json()["store"]["status"],
+        "error",
+        "{}",
+        out.transcript()
+    );
 }
