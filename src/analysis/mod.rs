@@ -45,6 +45,8 @@ pub struct ChainInput<'a> {
     pub bundle: &'a Bundle,
     /// A pinned certificate that replaces trust in the bundle (DataConnect).
     pub pin: Option<&'a Certificate>,
+    /// The ISE service on this port, when known (its advice differs).
+    pub service: Option<crate::model::Service>,
 }
 
 /// What a target's diagnosis may use beyond the bundle: a pin for DataConnect targets,
@@ -157,6 +159,7 @@ pub fn diagnose_target_with(
             presented: &outcome.presented,
             bundle,
             pin: extras.pin,
+            service: target.kind,
         };
         diagnose_chain(&input, policy)
     });

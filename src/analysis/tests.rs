@@ -71,6 +71,7 @@ fn diagnose_as(host: &str, presented: &[Certificate], bundle: &Bundle, p: &Polic
         presented,
         bundle,
         pin: None,
+        service: None,
     };
     Diagnosis(diagnose_chain(&input, p))
 }
@@ -685,4 +686,46 @@ fn the_webpki_verdict_is_a_sentence_with_a_stable_reason() {
             .as_deref()
             .is_some_and(|e| e.contains("unknown issuer"))
     );
+}
+
+#[test]
+fn a_self_signed_dataconnect_certificate_is_cured_by_a_pin_not_a_csr() {
+    let leaf = cert(fixture!("self-signed-leaf.pem"));
+    let bundle = root_bundle();
+    let host_port = format!("{HOST}:dataconnect");
+    let input = ChainInput {
+        host: HOST,
+        host_port: &host_port,
+        port: 12484,
+        presented: std::slice::from_ref(&leaf),
+        bundle: &bundle,
+        pin: None,
+        service: Some(crate::model::Service::Dataconnect),
+    };
+    let d = Diagnosis(diagnose_chain(&input, &policy()));
+    let fix = d.finding(Code::ChainSelfSignedLeaf).fix.join("\n");
+    assert!(fix.contains("dataconnect.crt"), "{fix}");
+    assert!(fix.contains("--pin"), "{fix}");
+    assert!(!fix.contains("Generate"), "{fix}");
+}
+
+#[test]
+fn a_ca_issued_chain_against_an_old_pin_retires_the_pin() {
+    let old_pin = cert(fixture!("self-signed-leaf.pem"));
+    let bundle = bundle(&[fixture!("root.pem")]);
+    let chain = [leaf(), issuing()];
+    let host_port = format!("{HOST}:2484");
+    let input = ChainInput {
+        host: HOST,
+        host_port: &host_port,
+        port: 2484,
+        presented: &chain,
+        bundle: &bundle,
+        pin: Some(&old_pin),
+        service: Some(crate::model::Service::Dataconnect),
+    };
+    let d = Diagnosis(diagnose_chain(&input, &policy()));
+    let fix = d.finding(Code::PinMismatch).fix.join("\n");
+    assert!(fix.contains("retire the pin"), "{fix}");
+    assert!(!fix.contains("replace the pin"), "{fix}");
 }

@@ -30,6 +30,8 @@ pub enum Command {
         client: Option<(PathBuf, PathBuf)>,
         /// The pinned DataConnect certificate.
         pin: Option<PathBuf>,
+        /// True when `--pin` was given: the pin then applies to every target.
+        pin_everywhere: bool,
     },
     Chain {
         target: TargetSpec,
@@ -62,6 +64,10 @@ pub struct Plan {
     pub identity: Option<PathBuf>,
     /// The environment as captured at start-up (secrets are read from it when needed).
     pub env: Environment,
+    /// Things worth a warning on stderr before the run (an unused `--resolve`).
+    pub warnings: Vec<String>,
+    /// Where each setting came from, logged with `-v`.
+    pub decisions: Vec<String>,
 }
 
 /// A flag that cannot be turned into a plan; `subject` names the flag or value.
@@ -127,8 +133,10 @@ impl Plan {
             }
         };
 
+        let mut warnings = Vec::new();
+        let decisions = decisions(config.as_ref(), &settings);
         let command = match cli.command {
-            CommandArgs::Check(args) => check(args, &settings)?,
+            CommandArgs::Check(args) => check(args, &settings, &mut warnings)?,
             CommandArgs::Chain(args) => chain(args, format)?,
             CommandArgs::Bundle(args) => Command::Bundle { file: args.file },
             CommandArgs::Store(args) => store(args.dir, env, &settings)?,
@@ -149,11 +157,17 @@ impl Plan {
             },
             identity: settings.identity,
             env: env.clone(),
+            warnings,
+            decisions,
         })
     }
 }
 
-fn check(args: CheckArgs, settings: &Settings) -> Result<Command, PlanError> {
+fn check(
+    args: CheckArgs,
+    settings: &Settings,
+    warnings: &mut Vec<String>,
+) -> Result<Command, PlanError> {
     let concurrency = args.concurrency.or(settings.concurrency).unwrap_or(32);
     if concurrency == 0 {
         return Err(PlanError::new(
@@ -190,13 +204,80 @@ fn check(args: CheckArgs, settings: &Settings) -> Result<Command, PlanError> {
     for text in &texts {
         targets.extend(expand_target(text, &rules, settings)?);
     }
+    // Certificates named on the command line apply to every target, whatever its port.
+    if args.client_cert.is_some() {
+        for target in &mut targets {
+            target.present_client_cert = true;
+        }
+    }
+    // A --resolve that matches nothing leaves its host to DNS: say so before connecting.
+    for rule in &rules {
+        if !targets.iter().any(|t| rule.applies_to(&t.host, t.port)) {
+            let ports: Vec<String> = targets
+                .iter()
+                .filter(|t| t.host.eq_ignore_ascii_case(&rule.host))
+                .map(|t| t.port.to_string())
+                .collect();
+            let hint = if ports.is_empty() {
+                String::new()
+            } else {
+                format!(" (`{}` is checked on port {})", rule.host, ports.join(", "))
+            };
+            warnings.push(format!(
+                "--resolve {}:{}:{} matches no target{hint}; that host is resolved by DNS",
+                rule.host, rule.port, rule.addr
+            ));
+        }
+    }
     Ok(Command::Check {
         targets,
         bundle: settings.bundle.clone(),
         probe,
         client: settings.client.clone(),
         pin: settings.pin.clone(),
+        pin_everywhere: args.pin.is_some(),
     })
+}
+
+/// One line per setting that did not come from a flag, for `-v`.
+fn decisions(config: Option<&crate::config::ConfigFile>, settings: &Settings) -> Vec<String> {
+    let mut lines = Vec::new();
+    match config.and_then(|c| c.path.as_ref()) {
+        Some(path) => lines.push(format!("config file {}", path.display())),
+        None => lines.push("no config file".to_string()),
+    }
+    match &settings.bundle {
+        BundleChoice::File { path, from } => {
+            lines.push(format!("bundle {} (from {from})", path.display()))
+        }
+        BundleChoice::SystemStore(path) => {
+            lines.push(format!("bundle: system trust store {}", path.display()))
+        }
+        other => lines.push(format!("bundle: {other:?}")),
+    }
+    if let Some(from) = &settings.nodes_from {
+        lines.push(format!("nodes {} (from {from})", settings.nodes.join(", ")));
+    }
+    let services: Vec<String> = settings
+        .services
+        .iter()
+        .map(|s| format!("{}:{}", s.name(), settings.port_of(*s)))
+        .collect();
+    lines.push(format!("services {}", services.join(", ")));
+    if let Some((cert, key)) = &settings.client {
+        lines.push(format!(
+            "client certificate {} with key {}",
+            cert.display(),
+            key.display()
+        ));
+    }
+    if let Some(pin) = &settings.pin {
+        lines.push(format!("DataConnect pin {}", pin.display()));
+    }
+    if let Some(identity) = &settings.identity {
+        lines.push(format!("age identity {}", identity.display()));
+    }
+    lines
 }
 
 /// The store folder: the argument, `CA_CERT_PATH`, else two levels above the bundle
@@ -311,8 +392,13 @@ fn probe_options(
 ) -> Result<(Vec<ResolveRule>, ProbeOptions), PlanError> {
     let seconds = args.timeout.or(configured_timeout).unwrap_or(5.0);
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+        let from = if args.timeout.is_some() {
+            "--timeout"
+        } else {
+            "the config's `timeout`"
+        };
         return Err(PlanError::new(
-            format!("--timeout must be more than 0 and at most 3600 seconds, not {seconds}"),
+            format!("{from} must be more than 0 and at most 3600 seconds, not {seconds}"),
             "--timeout",
         ));
     }

@@ -20,6 +20,8 @@ pub struct CheckInputs<'a> {
     pub bundle: &'a BundleChoice,
     pub client: Option<&'a (PathBuf, PathBuf)>,
     pub pin: Option<&'a Path>,
+    /// Apply the pin to every target, not only DataConnect ones (`--pin` was given).
+    pub pin_everywhere: bool,
 }
 
 pub fn run(
@@ -35,7 +37,8 @@ pub fn run(
         Some((cert, key)) if wants_client => Some(load_client(plan, cert, key)?),
         _ => None,
     };
-    let wants_pin = targets.iter().any(|t| t.kind == Some(Service::Dataconnect));
+    let wants_pin =
+        inputs.pin_everywhere || targets.iter().any(|t| t.kind == Some(Service::Dataconnect));
     let pin = match inputs.pin {
         Some(path) if wants_pin => Some(load_pin(plan, path)?),
         _ => None,
@@ -62,6 +65,7 @@ pub fn run(
         outcomes,
         RunExtras {
             pin: pin.as_ref(),
+            pin_everywhere: inputs.pin_everywhere,
             client_chain,
             client_findings,
         },
@@ -69,6 +73,7 @@ pub fn run(
     report.client = client.map(|(report, _)| report);
     report.pin = pin;
     report.setup = analysis::diagnose_token(plan.env.get("ISE_API_TOKEN"));
+    report.setup.extend(identity_permissions(plan));
     Ok(report)
 }
 
@@ -178,6 +183,16 @@ fn load_pin(plan: &Plan, path: &Path) -> Result<Certificate, Failure> {
     Ok(pin)
 }
 
+/// `store.key-permissions` for an age identity file readable by others: it unlocks
+/// every `.age` secret, so it deserves the care of a private key.
+fn identity_permissions(plan: &Plan) -> Option<crate::findings::Finding> {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let path = plan.identity.as_ref()?;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    analysis::checks::mtls::key_permissions(&path.display().to_string(), mode, "age identity")
+}
+
 /// The report of a bundle on its own.
 pub fn bundle_report(bundle: Bundle, policy: &Policy) -> BundleReport {
     let findings = analysis::diagnose_bundle(&bundle, policy);
@@ -195,6 +210,8 @@ pub fn bundle_report(bundle: Bundle, policy: &Policy) -> BundleReport {
 #[derive(Clone, Copy, Default)]
 pub struct RunExtras<'a> {
     pub pin: Option<&'a Certificate>,
+    /// The pin applies to every target, not only DataConnect ones.
+    pub pin_everywhere: bool,
     pub client_chain: Option<&'a [Certificate]>,
     /// The local findings about the client certificate (key, validity, EKU).
     pub client_findings: Option<&'a [crate::findings::Finding]>,
@@ -240,13 +257,13 @@ pub fn assemble_with(
                 outcome
                     .failure
                     .as_ref()
-                    .map(|f| format!(", failure {f:?}"))
+                    .map(|f| format!(", failure {}", serde_json::to_string(f).unwrap_or_default()))
                     .unwrap_or_default()
             );
             let target_extras = TargetExtras {
                 pin: extras
                     .pin
-                    .filter(|_| spec.kind == Some(Service::Dataconnect)),
+                    .filter(|_| extras.pin_everywhere || spec.kind == Some(Service::Dataconnect)),
                 client_chain: extras.client_chain.filter(|_| spec.present_client_cert),
                 client_findings: extras.client_findings.filter(|_| spec.present_client_cert),
             };

@@ -55,6 +55,32 @@ pub fn main() -> i32 {
         Err(e) => return fail(&Failure::new(e.message, e.subject), json),
     };
     crate::log::set_verbosity(plan.verbose);
+    for warning in &plan.warnings {
+        eprintln!("ise-doctor: warning: {warning}");
+    }
+    for decision in &plan.decisions {
+        crate::debug!(1, "{decision}");
+    }
+    if let Command::Check { targets, .. } = &plan.command {
+        for t in targets {
+            let via = t
+                .connect_to
+                .map_or("DNS".to_string(), |a| format!("{a} (--resolve)"));
+            crate::debug!(
+                1,
+                "target {}: SNI {}, port {}, address from {via}, service {}{}",
+                t.label,
+                t.host,
+                t.port,
+                t.kind.map_or("none", |k| k.name()),
+                if t.present_client_cert {
+                    ", presents the client certificate"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
 
     match run(&plan) {
         Ok(Outcome::Report(report)) => emit(&plan, &report),
@@ -79,11 +105,13 @@ fn run(plan: &Plan) -> Result<Outcome, Failure> {
             probe,
             client,
             pin,
+            pin_everywhere,
         } => {
             let inputs = check::CheckInputs {
                 bundle,
                 client: client.as_ref(),
                 pin: pin.as_deref(),
+                pin_everywhere: *pin_everywhere,
             };
             check::run(plan, targets, &inputs, probe).map(|r| Outcome::Report(Box::new(r)))
         }

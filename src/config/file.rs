@@ -76,7 +76,19 @@ impl ConfigFile {
     pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, String> {
         let mut config: ConfigFile = toml::from_str(text).map_err(|e| {
             let detail = e.message().trim_end_matches('.').to_string();
-            format!("config file `{}` is not valid: {detail}", path.display())
+            let place = e
+                .span()
+                .map(|span| {
+                    let start = span.start.min(text.len());
+                    let line = text[..start].matches('\n').count() + 1;
+                    let content = text.lines().nth(line - 1).unwrap_or("").trim();
+                    format!(" at line {line} (`{content}`)")
+                })
+                .unwrap_or_default();
+            format!(
+                "config file `{}` is not valid{place}: {detail}",
+                path.display()
+            )
         })?;
         config.path = Some(path.to_path_buf());
         Ok(config)
@@ -140,6 +152,13 @@ mod tests {
             ConfigFile::parse("nodse = []\n", Path::new("/x/ise-doctor.toml")).expect_err("typo");
         assert!(err.contains("nodse"), "{err}");
         assert!(err.contains("/x/ise-doctor.toml"), "{err}");
+    }
+
+    #[test]
+    fn type_errors_name_the_line() {
+        let text = "nodes = []\nwarn_days = \"thirty\"\n";
+        let err = ConfigFile::parse(text, Path::new("/x.toml")).expect_err("a string");
+        assert!(err.contains("line 2 (`warn_days = \"thirty\"`)"), "{err}");
     }
 
     #[test]

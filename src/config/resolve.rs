@@ -149,7 +149,7 @@ pub fn resolve(
         warn_days: config.and_then(|c| c.warn_days),
         timeout: config.and_then(|c| c.timeout),
         concurrency: config.and_then(|c| c.concurrency),
-        ports: config.map(ports).unwrap_or_default(),
+        ports: config.map(ports).transpose()?.unwrap_or_default(),
     })
 }
 
@@ -198,7 +198,7 @@ fn bundle(
     Ok(system.map_or(BundleChoice::Nothing, BundleChoice::SystemStore))
 }
 
-fn ports(config: &ConfigFile) -> Vec<(Service, u16)> {
+fn ports(config: &ConfigFile) -> Result<Vec<(Service, u16)>, String> {
     let p = &config.ports;
     [
         (Service::Ers, p.ers),
@@ -208,6 +208,13 @@ fn ports(config: &ConfigFile) -> Vec<(Service, u16)> {
     ]
     .into_iter()
     .filter_map(|(service, port)| Some((service, port?)))
+    .map(|(service, port)| match port {
+        0 => Err(format!(
+            "the config file's [ports] {} = 0 is not a port (1 to 65535)",
+            service.name()
+        )),
+        _ => Ok((service, port)),
+    })
     .collect()
 }
 
@@ -371,6 +378,14 @@ mod tests {
             ))
         );
         assert_eq!(s.pin, Some("/s/lab/ise/dataconnect.crt".into()));
+    }
+
+    #[test]
+    fn a_zero_port_in_the_config_is_named() {
+        let config = ConfigFile::parse("[ports]\ners = 0\n", Path::new("/c.toml")).expect("valid");
+        let err =
+            resolve(&Overrides::default(), &env(&[]), Some(&config), &nothing).expect_err("port 0");
+        assert!(err.contains("[ports] ers = 0"), "{err}");
     }
 
     #[test]

@@ -53,6 +53,14 @@ impl TargetSpec {
         } else {
             self.host.clone()
         };
+        // A service moved to another port (config `[ports]`) is named, not numbered, so
+        // the command keeps the service's rules and finds the port the same way.
+        if let Some(kind) = self.kind
+            && kind.port() != self.port
+            && self.connect_to.is_none()
+        {
+            return format!("{host}:{}", kind.name());
+        }
         match self.connect_to {
             Some(addr) if addr.is_ipv6() => {
                 format!("{host}:{p} --resolve {host}:{p}:[{addr}]", p = self.port)

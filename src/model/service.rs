@@ -75,3 +75,19 @@ impl Service {
         "`ers`, `api`, `pxgrid` or `dataconnect`".to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Service;
+    use crate::model::TargetSpec;
+
+    #[test]
+    fn a_service_on_a_moved_port_is_addressed_by_name() {
+        let mut target = TargetSpec::new("ise-01.example.net", 12484);
+        target.kind = Some(Service::Dataconnect);
+        assert_eq!(target.command_args(), "ise-01.example.net:dataconnect");
+
+        let usual = TargetSpec::new("ise-01.example.net", 2484);
+        assert_eq!(usual.command_args(), "ise-01.example.net:2484");
+    }
+}

@@ -18,7 +18,8 @@ pub struct ResolveRule {
 }
 
 impl ResolveRule {
-    fn applies_to(&self, host: &str, port: u16) -> bool {
+    /// True when this rule redirects `host:port`.
+    pub fn applies_to(&self, host: &str, port: u16) -> bool {
         self.port == port && self.host.eq_ignore_ascii_case(host)
     }
 }
@@ -168,11 +169,28 @@ fn check_host(host: &str) -> Result<(), String> {
         return Ok(());
     }
 
-    // The resolver (glibc's inet_aton) reads `24401` as 0.0.95.81 and `10.0.5` as
-    // 10.0.0.5: refuse rather than connect somewhere the user did not mean.
-    if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+    // The resolver (glibc's inet_aton) reads `24401` as 0.0.95.81, `10.0.5` as 10.0.0.5
+    // and `0x7f.1` as 127.0.0.1: every label a decimal, octal or hex number makes an
+    // address. Refuse rather than connect somewhere the user did not mean.
+    let numeric = |label: &str| {
+        let hex = label
+            .strip_prefix("0x")
+            .or_else(|| label.strip_prefix("0X"))
+            .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        hex || (!label.is_empty() && label.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if host.split('.').all(numeric) {
+        if !host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return Err(format!(
+                "`{host}` is not a host name; write an IPv4 address as four decimal numbers, \
+                 e.g. 10.0.0.5"
+            ));
+        }
         let hint = if host.bytes().all(|b| b.is_ascii_digit()) {
             format!(" (did you mean `HOST:{host}`?)")
+        } else if host.split('.').count() == 4 {
+            " (a number with a leading zero is read as octal; write 10.0.0.5, not 010.0.0.5)"
+                .to_string()
         } else {
             " (an IPv4 address has four numbers, e.g. 10.0.0.5)".to_string()
         };

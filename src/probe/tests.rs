@@ -467,7 +467,19 @@ fn numbers_that_are_not_ipv4_literals_are_refused() {
              e.g. 10.0.0.5)",
         ),
         ("10.0.5:443", "`10.0.5` is not a host name or IP address"),
-        ("010.0.0.5", "`010.0.0.5` is not a host name or IP address"),
+        (
+            "010.0.0.5",
+            "`010.0.0.5` is not a host name or IP address (a number with a",
+        ),
+        (
+            "0x0a000005:9060",
+            "`0x0a000005` is not a host name; write an IPv4 address",
+        ),
+        (
+            "0x7f.1",
+            "`0x7f.1` is not a host name; write an IPv4 address",
+        ),
+        ("0X7F.0.0.1:443", "`0X7F.0.0.1` is not a host name"),
     ] {
         let error = parse_target(text, &[]).expect_err(text);
         assert!(error.starts_with(expected), "{text}: {error}");

@@ -20,5 +20,6 @@ mod check_trust;
 mod cli;
 mod deployment;
 mod docs;
+mod explicit_flags;
 mod hostile;
 mod openssl_peer;

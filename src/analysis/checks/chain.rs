@@ -386,16 +386,32 @@ fn self_signed_leaf_finding(input: &ChainInput<'_>, leaf: &Certificate) -> Findi
          CA. No CA bundle validates it.",
         leaf.subject, leaf.sha256
     );
-    let dataconnect = input.port == 2484;
+    let dataconnect = input.service == Some(crate::model::Service::Dataconnect)
+        || (input.service.is_none() && input.port == 2484);
 
-    let mut finding = Finding::new(Code::ChainSelfSignedLeaf, message)
+    let finding = Finding::new(Code::ChainSelfSignedLeaf, message)
         .cert(CertRef::of("self-signed leaf", leaf));
     if dataconnect {
-        finding = finding.fix(
-            "DataConnect (2484) on ISE 3.2 and older uses its own self-signed certificate: \
-             export it from ISE (Administration > System > Settings > DataConnect > Export) and \
-             pin it by its SHA-256 fingerprint instead of trusting it as a CA.",
-        );
+        // ISE 3.2 and older: DataConnect's own self-signed certificate is expected; the
+        // cure is a pin, not a CA-issued certificate.
+        let bundle_dir = std::path::Path::new(input.bundle.display_path())
+            .parent()
+            .map(|p| p.join("dataconnect.crt").display().to_string())
+            .unwrap_or_else(|| "dataconnect.crt".to_string());
+        return finding
+            .fix(format!(
+                "DataConnect on ISE 3.2 and older uses its own self-signed certificate: export \
+                 it from ISE (Administration > System > Settings > DataConnect > Export), check \
+                 that its fingerprint is sha256 {}, and save it as {}.",
+                leaf.sha256,
+                advice::quote(&bundle_dir)
+            ))
+            .fix(format!(
+                "ise-doctor (and your DataConnect clients) then pin it: re-check with \
+                 `ise-doctor check {} --pin {}`.",
+                input.host_port,
+                advice::quote(&bundle_dir)
+            ));
     }
     finding
         .fix(format!(

@@ -106,31 +106,35 @@ pub fn local(client: &ClientFacts<'_>, policy: &Policy) -> Vec<Finding> {
 
     // An age-encrypted key may be readable: only its plaintext is secret.
     if let Some(mode) = client.key_mode
-        && mode & 0o077 != 0
         && !client.key_path.ends_with(".age")
     {
-        findings.push(
-            Finding::new(
-                Code::StoreKeyPermissions,
-                format!(
-                    "The private key {} has mode {:04o}: readable by {}.",
-                    client.key_path,
-                    mode & 0o7777,
-                    if mode & 0o007 != 0 {
-                        "every user"
-                    } else {
-                        "its group"
-                    }
-                ),
-            )
-            .fix(format!(
-                "Restrict it: `chmod 600 {}`.",
-                advice::quote(client.key_path)
-            )),
-        );
+        findings.extend(key_permissions(client.key_path, mode, "private key"));
     }
 
     findings
+}
+
+/// `store.key-permissions` when a secret file (`what`: "private key", "age identity")
+/// is readable by group or others.
+pub fn key_permissions(path: &str, mode: u32, what: &str) -> Option<Finding> {
+    if mode & 0o077 == 0 {
+        return None;
+    }
+    let who = if mode & 0o007 != 0 {
+        "every user"
+    } else {
+        "its group"
+    };
+    Some(
+        Finding::new(
+            Code::StoreKeyPermissions,
+            format!(
+                "The {what} {path} has mode {:04o}: readable by {who}.",
+                mode & 0o7777
+            ),
+        )
+        .fix(format!("Restrict it: `chmod 600 {}`.", advice::quote(path))),
+    )
 }
 
 /// `mtls.client-ca-not-accepted` for a target that asked for a client certificate.
@@ -159,26 +163,43 @@ pub fn accepted_cas(
         return None;
     }
 
-    Some(
-        Finding::new(
-            Code::MtlsClientCaNotAccepted,
-            format!(
-                "{}:{} accepts client certificates issued by {}, but the client certificate \
-                 `{}` is issued by `{}`.",
-                target.host,
-                target.port,
-                request.acceptable_cas.join("; "),
-                leaf.subject,
-                leaf.issuer
-            ),
-        )
-        .cert(CertRef::of("client certificate", leaf))
-        .fix(format!(
-            "In ISE, {ISE_TRUSTED} > Import the CA `{}` with \"Trust for client \
-             authentication and Syslog\" ticked (pxGrid also needs it trusted for pxGrid).",
+    // A leaf alone cannot show that its issuer chains to an accepted root: the server
+    // needs the intermediates too, and so does this check.
+    let leaf_alone = chain.len() == 1 && leaf.issuer != leaf.subject;
+    let mut message = format!(
+        "{}:{} accepts client certificates issued by {}, but the client certificate `{}` is \
+         issued by `{}`.",
+        target.host,
+        target.port,
+        request.acceptable_cas.join("; "),
+        leaf.subject,
+        leaf.issuer
+    );
+    if leaf_alone {
+        message.push_str(&format!(
+            " The client certificate file holds only the leaf: if `{}` is issued by an \
+             accepted CA, the server cannot know it unless the client sends it.",
             leaf.issuer
-        ))
-        .fix("Or use a client certificate issued by one of the accepted CAs."),
+        ));
+    }
+
+    let mut finding = Finding::new(Code::MtlsClientCaNotAccepted, message)
+        .cert(CertRef::of("client certificate", leaf));
+    if leaf_alone {
+        finding = finding.fix(format!(
+            "Append the issuing CA `{}` (and any CA above it but the root) to the client \
+             certificate file, after the leaf, so the client presents the whole chain.",
+            leaf.issuer
+        ));
+    }
+    Some(
+        finding
+            .fix(format!(
+                "Or, in ISE, {ISE_TRUSTED} > Import the CA `{}` with \"Trust for client \
+                 authentication and Syslog\" ticked (pxGrid also needs it trusted for pxGrid).",
+                leaf.issuer
+            ))
+            .fix("Or use a client certificate issued by one of the accepted CAs."),
     )
 }
 

@@ -6,7 +6,6 @@
 //!   certificate, or ISE 3.3+ now presents the Admin chain).
 
 use super::certs;
-use crate::analysis::advice::{self, ISE_SYSTEM};
 use crate::analysis::path::{ChainPath, PathCert, PathEnd};
 use crate::analysis::{ChainDiagnosis, ChainInput, Policy, Verdict};
 use crate::findings::{CertRef, Code, Finding};
@@ -68,32 +67,38 @@ pub fn mismatch(input: &ChainInput<'_>, pin: &Certificate, verdict: Option<&Verd
         );
     }
 
-    let mut finding = Finding::new(Code::PinMismatch, message)
+    let finding = Finding::new(Code::PinMismatch, message)
         .cert(CertRef::of("presented", leaf))
         .cert(CertRef::of("pinned", pin));
     if ca_issued {
-        finding = finding.fix(
-            "Switch the DataConnect clients from the pin to the CA bundle (the Oracle \
-             wallet or JDBC truststore then holds your root and issuing CA).",
-        );
-    } else {
-        finding = finding.fix(format!(
-            "Confirm the change is ISE's own: in ISE, Administration > System > Settings > \
-             DataConnect shows the current certificate; compare its fingerprint with sha256 {} \
-             (out of band, not over this connection).",
-            leaf.sha256
-        ));
+        return finding
+            .fix(
+                "Switch the DataConnect clients from the pin to the CA bundle (their Oracle \
+                 wallet or JDBC truststore then holds your root and issuing CA), and retire \
+                 the pin.",
+            )
+            .fix(format!(
+                "Re-check without the pin: `ise-doctor check {}` (remove `--pin`, the config's \
+                 [dataconnect] pin, or dataconnect.crt next to the bundle).",
+                input.host_port
+            ));
     }
     finding
         .fix(format!(
-            "Then replace the pin with the new certificate: export it from ISE (DataConnect > \
-             Export), or save what the server sends after checking its fingerprint: \
-             `ise-doctor chain {} --pem > dataconnect.crt`.",
+            "Confirm the change is ISE's own: in ISE, Administration > System > Settings > \
+             DataConnect shows the current certificate; compare its fingerprint with sha256 {} \
+             out of band, not over this connection.",
+            leaf.sha256
+        ))
+        .fix(format!(
+            "Then replace the pin with it: export it from ISE (DataConnect > Export), or save \
+             the certificate the server sends once its fingerprint is confirmed: \
+             `ise-doctor chain {} --pem | openssl x509 -out dataconnect.crt`.",
             input.host_port
         ))
         .fix(format!(
-            "Keep the old pin until every client has the new one; see {ISE_SYSTEM} for the \
-             certificates ISE serves. Re-check: `ise-doctor check {} --pin dataconnect.crt`.",
-            advice::quote(input.host_port)
+            "Keep the old pin until every DataConnect client has the new one, then re-check: \
+             `ise-doctor check {} --pin dataconnect.crt`.",
+            input.host_port
         ))
 }
