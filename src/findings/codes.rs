@@ -177,6 +177,12 @@ codes! {
         "A file an enabled service needs is not in the cert store.",
         "Without it, the service cannot be checked the way its clients use it (pxGrid needs \
          the client certificate and key, DataConnect its pinned certificate).";
+    StoreIncompleteAudit = "store.incomplete-audit", Warning,
+        "The store audit stopped at its limits (5000 files, 8 folder levels): files beyond \
+         were not audited.",
+        "A store is a handful of files; a folder this large or deep is likely a wider \
+         folder than the store (a home folder, a file system). What lies beyond the limit \
+         may hold the files the services need, or broken ones. Audit a narrower folder.";
     PinMismatch = "pin.mismatch", Error,
         "The server presents another certificate than the pinned one.",
         "DataConnect clients pin ISE's DataConnect certificate; ISE regenerates it on some \

@@ -98,11 +98,20 @@ impl Human {
                 self.finding(finding, out)?;
             }
         }
-        if !store.findings.is_empty() {
-            writeln!(out)?;
-            writeln!(out, "{}", p.bold("What the enabled services miss"))?;
-            for finding in &store.findings {
-                self.finding(finding, out)?;
+        let (limits, missing): (Vec<&Finding>, Vec<&Finding>) = store
+            .findings
+            .iter()
+            .partition(|f| f.code == crate::findings::Code::StoreIncompleteAudit);
+        for (title, findings) in [
+            ("What was not audited", limits),
+            ("What the enabled services miss", missing),
+        ] {
+            if !findings.is_empty() {
+                writeln!(out)?;
+                writeln!(out, "{}", p.bold(title))?;
+                for finding in findings {
+                    self.finding(finding, out)?;
+                }
             }
         }
         Ok(())

@@ -39,7 +39,8 @@ pub struct Report {
 pub struct StoreReport {
     pub root: String,
     pub files: Vec<StoreFile>,
-    /// Findings about the store as a whole (what enabled services miss).
+    /// Findings about the store as a whole: what enabled services miss, where the audit
+    /// stopped.
     pub findings: Vec<Finding>,
     pub status: Status,
 }
@@ -51,7 +52,8 @@ pub struct StoreFile {
     /// The key file of a client certificate.
     pub partner: Option<String>,
     /// `CA bundle`, `client certificate and key`, `pinned certificate`, `certificate`,
-    /// `private key`, `unreadable`.
+    /// `certificates` (several, not all CAs, or none), `private key`, `unreadable`
+    /// (with the reason as its summary).
     pub kind: String,
     pub summary: String,
     pub findings: Vec<Finding>,

@@ -40,7 +40,8 @@ pub struct StoreWire<'a> {
     pub root: &'a str,
     pub status: Status,
     pub files: Vec<StoreFileWire<'a>>,
-    /// What the enabled services miss (`store.missing-file`).
+    /// What the enabled services miss (`store.missing-file`), where the audit stopped
+    /// (`store.incomplete-audit`).
     pub findings: &'a [Finding],
 }
 

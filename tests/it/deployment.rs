@@ -1104,4 +1104,319 @@ fn store_audit_with_an_undecryptable_file_is_not_healthy() {
         "{}",
         out.transcript()
     );
+
+    // The pin is there, only locked: not missing.
+    let out = Run::new(["store", &path_str(&d.store()), "--service", "dataconnect"])
+        .env("AGE_IDENTITY", &path_str(&wrong))
+        .json()
+        .code(2);
+    assert_eq!(codes(&out.json()["store"]["findings"]), Vec::<&str>::new());
+}
+
+/// The store's `files` array of a JSON run.
+fn store_files(out: &Output) -> &Vec<Value> {
+    out.json()["store"]["files"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no files array\n{}", out.transcript()))
+}
+
+/// The listed file at `path`.
+fn listed<'a>(out: &'a Output, path: &Path) -> &'a Value {
+    let path = path_str(path);
+    store_files(out)
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} is not listed\n{}", out.transcript()))
+}
+
+/// Asserts `file` is listed as unreadable, with an error status and `reason` in its summary.
+fn assert_unreadable(out: &Output, path: &Path, reason: &str) {
+    let file = listed(out, path);
+    assert_eq!(file["kind"], "unreadable", "{file}");
+    assert_eq!(file["status"], "error", "{file}");
+    assert!(
+        file["summary"].as_str().is_some_and(|s| s.contains(reason)),
+        "{file} does not say {reason:?}"
+    );
+}
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// A sparse file one byte over the 16 MiB input limit.
+fn oversized(path: &Path) {
+    let file = std::fs::File::create(path).expect("the lab folder is writable");
+    file.set_len(16 * 1024 * 1024 + 1)
+        .expect("sparse files work");
+}
+
+#[test]
+fn store_audit_walks_eight_levels_and_says_where_it_stopped() {
+    let d = Deployment::new();
+    d.fill_store();
+    let store = path_str(&d.store());
+
+    // A readable key six levels down: below the old four-level limit.
+    let deep = d.store().join("a/b/c/d/e/f");
+    std::fs::create_dir_all(&deep).expect("the lab folder is writable");
+    let key = deep.join("old-client.key");
+    std::fs::write(&key, d.client.key_pem()).expect("the lab folder is writable");
+    chmod(&key, 0o644);
+    let out = Run::new(["store", &store]).json().code(2);
+    let file = listed(&out, &key);
+    assert_eq!(file["kind"], "private key", "{file}");
+    assert_eq!(codes(&file["findings"]), ["store.key-permissions"]);
+    assert_eq!(codes(&out.json()["store"]["findings"]), Vec::<&str>::new());
+    std::fs::remove_file(&key).expect("removes");
+
+    // Eight folder levels are walked; a ninth is not, and the audit says so.
+    let eighth = d.store().join("1/2/3/4/5/6/7/8");
+    std::fs::create_dir_all(eighth.join("9")).expect("the lab folder is writable");
+    let inside = eighth.join("LAB-CA.pem");
+    let beyond = eighth.join("9/LAB-CA.pem");
+    std::fs::write(&inside, d.ca_pem()).expect("the lab folder is writable");
+    std::fs::write(&beyond, d.ca_pem()).expect("the lab folder is writable");
+    let out = Run::new(["store", &store]).json().code(1);
+    assert_eq!(listed(&out, &inside)["kind"], "CA bundle");
+    assert!(
+        store_files(&out)
+            .iter()
+            .all(|f| f["path"] != path_str(&beyond)),
+        "{}",
+        out.transcript()
+    );
+    let audit = &out.json()["store"];
+    assert_eq!(audit["status"], "warning");
+    assert_eq!(codes(&audit["findings"]), ["store.incomplete-audit"]);
+    let stopped = finding(&audit["findings"], "store.incomplete-audit");
+    assert_eq!(stopped["severity"], "warning");
+    let message = stopped["message"].as_str().expect("a message");
+    assert!(
+        message.contains("depth 8") && message.contains(&path_str(&eighth.join("9"))),
+        "{message}"
+    );
+    assert!(
+        stopped["fix"][0]
+            .as_str()
+            .is_some_and(|f| f.contains("narrower folder")),
+        "{stopped}"
+    );
+
+    // The human report says it too.
+    Run::new(["store", &store])
+        .code(1)
+        .stdout_has("store.incomplete-audit")
+        .stdout_has("files beyond were not audited");
+}
+
+#[test]
+fn store_audit_stops_after_5000_files_and_says_so() {
+    let d = Deployment::new();
+    let root = d.lab.path("many");
+    std::fs::create_dir_all(&root).expect("the lab folder is writable");
+    let pem = d.lab.pki.root.pem();
+    for n in 0..5001 {
+        std::fs::write(root.join(format!("{n:04}.pem")), &pem).expect("the lab folder is writable");
+    }
+
+    let out = Run::new(["store", &path_str(&root)]).json().code(1);
+    assert_eq!(store_files(&out).len(), 5000);
+    let audit = &out.json()["store"];
+    assert_eq!(codes(&audit["findings"]), ["store.incomplete-audit"]);
+    let message = finding(&audit["findings"], "store.incomplete-audit")["message"]
+        .as_str()
+        .expect("a message");
+    assert!(
+        message.contains("after 5000 files") && message.contains("5000.pem"),
+        "{message}"
+    );
+}
+
+#[test]
+fn store_audit_follows_links_and_lists_what_it_cannot_open() {
+    use std::os::unix::fs::symlink;
+
+    let d = Deployment::new();
+    d.fill_store();
+    let store = path_str(&d.store());
+
+    // The bundle lives elsewhere and is linked in, as `check` reads it.
+    let shared = d.lab.path("shared");
+    std::fs::create_dir_all(&shared).expect("the lab folder is writable");
+    let real = shared.join("ROOT-CA.crt");
+    std::fs::rename(d.file("ROOT-CA.crt"), &real).expect("moves");
+    symlink(&real, d.file("ROOT-CA.crt")).expect("links");
+    // A second name for the ise folder, and a link back up: each folder is walked once.
+    symlink(d.ise(), d.store().join("current")).expect("links");
+    symlink("..", d.file("up")).expect("links");
+    // What cannot be opened.
+    symlink(d.lab.path("gone.crt"), d.file("old.crt")).expect("links");
+    symlink("self.pem", d.file("self.pem")).expect("links");
+    mkfifo(&d.file("fifo.crt"));
+    let _socket = std::os::unix::net::UnixListener::bind(d.file("agent.pem")).expect("binds");
+
+    let out = Run::new(["store", &store, "--service", "ers,pxgrid,dataconnect"])
+        .json()
+        .code(2);
+    out.within(std::time::Duration::from_secs(20));
+    assert_eq!(listed(&out, &d.file("ROOT-CA.crt"))["kind"], "CA bundle");
+    let bundles = store_files(&out)
+        .iter()
+        .filter(|f| {
+            f["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("ROOT-CA.crt"))
+        })
+        .count();
+    assert_eq!(bundles, 1, "one bundle, listed once\n{}", out.transcript());
+    assert_unreadable(&out, &d.file("old.crt"), "dangling symbolic link");
+    assert_unreadable(&out, &d.file("self.pem"), "symbolic link loop");
+    assert_unreadable(&out, &d.file("fifo.crt"), "a named pipe (FIFO), not a file");
+    assert_unreadable(&out, &d.file("agent.pem"), "a socket, not a file");
+    assert_eq!(store_files(&out).len(), 7, "{}", out.transcript());
+    let audit = &out.json()["store"];
+    assert_eq!(audit["status"], "error");
+    assert_eq!(codes(&audit["findings"]), Vec::<&str>::new());
+
+    // The human report: every unreadable entry is an error, and so is the run.
+    Run::new(["store", &store])
+        .code(2)
+        .stdout_has("[error] cert store")
+        .stdout_has("dangling symbolic link")
+        .stdout_has("ERROR.");
+}
+
+#[test]
+fn store_audit_status_is_its_worst_file_and_an_unreadable_file_is_not_missing() {
+    let d = Deployment::new();
+    d.fill_store();
+    let store = path_str(&d.store());
+
+    // Each expected file present but unreadable: the entry is the finding, not "missing".
+    oversized(&d.file("ROOT-CA.crt"));
+    std::fs::remove_file(d.file("dataconnect.crt")).expect("removes");
+    mkfifo(&d.file("dataconnect.crt"));
+    std::fs::remove_file(d.file("pxgrid-client.key")).expect("removes");
+    mkfifo(&d.file("pxgrid-client.key"));
+
+    let out = Run::new(["store", &store, "--service", "ers,api,pxgrid,dataconnect"])
+        .json()
+        .code(2);
+    assert_unreadable(&out, &d.file("ROOT-CA.crt"), "16 MiB");
+    assert_unreadable(&out, &d.file("dataconnect.crt"), "a named pipe (FIFO)");
+    assert_unreadable(&out, &d.file("pxgrid-client.key"), "a named pipe (FIFO)");
+    let audit = &out.json()["store"];
+    assert_eq!(audit["status"], "error");
+    assert_eq!(
+        codes(&audit["findings"]),
+        Vec::<&str>::new(),
+        "{}",
+        out.transcript()
+    );
+
+    // One over-large file alone makes the run an error, in either format.
+    std::fs::remove_file(d.file("dataconnect.crt")).expect("removes");
+    std::fs::remove_file(d.file("pxgrid-client.key")).expect("removes");
+    std::fs::remove_file(d.file("pxgrid-client.crt")).expect("removes");
+    let out = Run::new(["store", &store, "--service", "ers"])
+        .json()
+        .code(2);
+    assert_eq!(out.json()["store"]["status"], "error");
+    assert_eq!(out.json()["summary"]["status"], "error");
+    Run::new(["store", &store, "--service", "ers"])
+        .code(2)
+        .stdout_has("[error] cert store")
+        .stdout_has("ERROR. cert store error")
+        .stdout_lacks("store.missing-file");
+}
+
+#[test]
+fn self_signed_ca_dataconnect_certificate_is_the_pin() {
+    let d = Deployment::new();
+    d.fill_store();
+    let store = path_str(&d.store());
+    // `openssl req -x509` makes a self-signed certificate with CA:TRUE.
+    let pin = d.write("dataconnect.crt", d.lab.pki.root.pem());
+
+    let out = Run::new(["store", &store, "--service", "ers,dataconnect"])
+        .json()
+        .code(0);
+    assert_eq!(listed(&out, &pin)["kind"], "pinned certificate");
+    assert_eq!(codes(&out.json()["store"]["findings"]), Vec::<&str>::new());
+
+    // Any other name keeps the old rule: one CA certificate is a CA bundle.
+    let other = d.write("LAB-ROOT.crt", d.lab.pki.root.pem());
+    let out = Run::new(["store", &store]).json().code(0);
+    assert_eq!(listed(&out, &other)["kind"], "CA bundle");
+}
+
+#[test]
+fn store_missing_file_names_the_path_below_the_domain_folder() {
+    let d = Deployment::new();
+    let store = path_str(&d.store());
+    let out = Run::new(["store", &store, "--service", "ers,pxgrid,dataconnect"])
+        .json()
+        .code(1);
+    let missing = out.json()["store"]["findings"]
+        .as_array()
+        .expect("findings");
+    let fixes: Vec<&str> = missing
+        .iter()
+        .map(|f| f["fix"][0].as_str().expect("a fix"))
+        .collect();
+    assert_eq!(fixes.len(), 3, "{}", out.transcript());
+    for (fix, file) in fixes.iter().zip([
+        "ise/ROOT-CA.crt",
+        "ise/pxgrid-client.crt",
+        "ise/dataconnect.crt",
+    ]) {
+        assert!(fix.contains(&format!("{store}/{file}")), "{fix}");
+        assert!(!fix.contains("<domain>"), "{fix}");
+    }
+}
+
+#[test]
+fn store_summaries_stay_short_and_a_key_file_must_hold_a_key() {
+    let d = Deployment::new();
+    d.fill_store();
+    let store = path_str(&d.store());
+
+    // Seven certificates: five names, then a count.
+    let pki = &d.lab.pki;
+    let subs: Vec<Issued> = (1..=5)
+        .map(|n| {
+            pki.sub_ca(&format!("Lab Sub CA {n}"), &pki.root)
+                .expect("a sub-CA issues")
+        })
+        .collect();
+    let pem: String = subs.iter().map(Issued::pem).collect::<String>() + &d.ca_pem();
+    let bundle = d.write("ALL-CAS.pem", pem);
+    // A key file holding a certificate, and one holding text.
+    let not_a_key = d.write("spare.key", d.lab.pki.root.pem());
+    let text = d.write("notes.key", "see the vault\n");
+    chmod(&not_a_key, 0o600);
+    chmod(&text, 0o600);
+    // A lone key that is one.
+    let lone = d.write("previous-client.key", d.client.key_pem());
+    chmod(&lone, 0o600);
+
+    let out = Run::new(["store", &store]).json().code(2);
+    let summary = listed(&out, &bundle)["summary"]
+        .as_str()
+        .expect("a summary");
+    assert!(
+        summary.starts_with("7 certificate(s): ") && summary.ends_with(" and 2 more"),
+        "{summary}"
+    );
+    assert_eq!(summary.matches(", ").count(), 4, "{summary}");
+    assert_unreadable(&out, &not_a_key, "holds no private key");
+    assert_unreadable(&out, &text, "holds no private key");
+    let lone = listed(&out, &lone);
+    assert_eq!(lone["kind"], "private key", "{lone}");
+    assert_eq!(lone["status"], "ok", "{lone}");
 }
