@@ -374,24 +374,13 @@ fn holds_private_key(bytes: &[u8]) -> bool {
     bytes.get(header) == Some(&0x02)
 }
 
+/// `store.key-permissions` for a key file readable by others (the same rule as `check`).
 fn permissions(key: &Path) -> Option<Finding> {
     use std::os::unix::fs::PermissionsExt as _;
 
     let mode = std::fs::metadata(key).ok()?.permissions().mode();
-    (mode & 0o077 != 0).then(|| {
-        Finding::new(
-            Code::StoreKeyPermissions,
-            format!(
-                "The private key {} has mode {:04o}: readable by others.",
-                key.display(),
-                mode & 0o7777
-            ),
-        )
-        .fix(format!(
-            "Restrict it: `chmod 600 {}`.",
-            analysis::advice::quote(&key.display().to_string())
-        ))
-    })
+    let shown = key.display().to_string();
+    analysis::checks::mtls::key_permissions(&shown, mode, "private key")
 }
 
 fn audit_cert_file(plan: &Plan, path: &Path) -> StoreFile {
