@@ -3,9 +3,10 @@
 //!
 //! [`PkiBuilder`] makes the usual three-level lab PKI (`CN=LAB-ROOT-CA` →
 //! `CN=LAB-ISSUING-CA` → leaf for `ise-01.example.net`); [`LeafSpec`] describes a leaf
-//! (names, validity, EKU, self-signed); [`Pki`] issues more leaves and the "stale"
-//! intermediate (same name, other key). Every certificate is an [`Issued`]: DER, PEM and
-//! the private key, ready for [`super::server`] or for a bundle file.
+//! (names, validity, EKU, self-signed, AIA caIssuers URLs); [`Pki`] issues more leaves
+//! and the "stale" intermediate (same name, other key). Every certificate is an
+//! [`Issued`]: DER, PEM and the private key, ready for [`super::server`] or for a bundle
+//! file.
 //!
 //! For mutual TLS, [`LeafSpec::client`] describes a client certificate (`CN=pxgrid-client`,
 //! EKU clientAuth) and [`Pki::unrelated`] a second PKI whose clients a server trusting the
@@ -124,6 +125,8 @@ pub struct LeafSpec {
     /// Sign the leaf with its own key instead of the issuing CA.
     pub self_signed: bool,
     pub key_alg: KeyAlg,
+    /// AIA caIssuers URLs: where a client may download the issuer certificate.
+    pub ca_issuers: Vec<String>,
 }
 
 impl Default for LeafSpec {
@@ -136,6 +139,7 @@ impl Default for LeafSpec {
             eku: LeafEku::default(),
             self_signed: false,
             key_alg: KeyAlg::default(),
+            ca_issuers: Vec::new(),
         }
     }
 }
@@ -180,6 +184,12 @@ impl LeafSpec {
 
     pub fn self_signed(mut self) -> LeafSpec {
         self.self_signed = true;
+        self
+    }
+
+    /// Adds an AIA caIssuers URL (authorityInfoAccess, 1.3.6.1.5.5.7.1.1) to the leaf.
+    pub fn with_ca_issuers(mut self, url: &str) -> LeafSpec {
+        self.ca_issuers.push(url.to_string());
         self
     }
 
@@ -460,6 +470,12 @@ fn issue_leaf(
         LeafEku::None => Vec::new(),
     };
 
+    if !spec.ca_issuers.is_empty() {
+        params
+            .custom_extensions
+            .push(authority_info_access(&spec.ca_issuers));
+    }
+
     let issuer = if spec.self_signed { None } else { Some(issuer) };
     issue(params, spec.key_alg, issuer)
 }
@@ -501,6 +517,38 @@ fn subject_key_identifier(key_id: &[u8]) -> CustomExtension {
     let mut content = vec![0x04, len];
     content.extend_from_slice(key_id);
     CustomExtension::from_oid_content(&[2, 5, 29, 14], content)
+}
+
+/// The authorityInfoAccess extension (1.3.6.1.5.5.7.1.1) with one caIssuers access
+/// description per URL: `SEQUENCE OF SEQUENCE { id-ad-caIssuers, [6] IA5String }`.
+fn authority_info_access(urls: &[String]) -> CustomExtension {
+    /// id-ad-caIssuers, 1.3.6.1.5.5.7.48.2, as a DER OBJECT IDENTIFIER.
+    const CA_ISSUERS: [u8; 10] = [0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+
+    let mut descriptions = Vec::new();
+    for url in urls {
+        let mut description = CA_ISSUERS.to_vec();
+        // uniformResourceIdentifier [6] IMPLICIT IA5String: the context tag, primitive.
+        description.extend(der_tlv(0x86, url.as_bytes()));
+        descriptions.extend(der_tlv(0x30, &description));
+    }
+    CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], der_tlv(0x30, &descriptions))
+}
+
+/// One DER element: tag, definite length (short or long form), content.
+fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+    out
 }
 
 fn name(cn: &str) -> DistinguishedName {
@@ -581,5 +629,22 @@ mod tests {
         assert_eq!(other.root.certificate().subject, "CN=OTHER-ROOT-CA");
         assert!(foreign.issuer_name_is(&other.intermediate.certificate()));
         assert_eq!(pki.chain_of(&pki.leaf), pki.served_chain());
+    }
+
+    #[test]
+    fn ca_issuers_urls_read_back() {
+        let pki = Pki::lab();
+        let long = format!("http://127.0.0.1:8080/{}.crt", "a".repeat(200));
+        let spec = LeafSpec::default()
+            .with_ca_issuers("http://127.0.0.1:8080/issuing.crt")
+            .with_ca_issuers(&long);
+        let leaf = pki.issue_leaf(&spec).expect("issues").certificate();
+
+        assert_eq!(
+            leaf.ca_issuers,
+            vec!["http://127.0.0.1:8080/issuing.crt".to_string(), long]
+        );
+        assert!(leaf.parse_notes.is_empty(), "{:?}", leaf.parse_notes);
+        assert!(pki.leaf.certificate().ca_issuers.is_empty());
     }
 }
