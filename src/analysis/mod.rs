@@ -12,6 +12,7 @@ pub mod advice;
 pub mod checks;
 pub mod names;
 pub mod path;
+pub mod repair;
 pub mod signature;
 pub mod verdict;
 
