@@ -21,6 +21,7 @@ mod der;
 mod error;
 mod identity;
 mod pem;
+mod seal;
 mod secrets;
 
 #[cfg(test)]
@@ -39,6 +40,7 @@ use crate::model::{Bundle, BundleDefect, BundleFormat, BundleSource, Certificate
 pub use error::{AgeLock, InputError};
 pub use identity::{ClientIdentity, key_matches, load_client_identity};
 pub use pem::MAX_BLOCKS;
+pub use seal::{Seal, parse_recipient, recipients_of, seal, seal_like, unseal};
 pub use secrets::SecretSources;
 
 /// Files larger than this are refused: no real CA bundle comes close (the Mozilla store
