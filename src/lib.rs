@@ -6,6 +6,7 @@
 //!   endpoints and captures the presented chain ([`model::ProbeOutcome`]);
 //! - [`analysis`] is pure: it takes certificates, a bundle and a clock and returns
 //!   [`findings::Finding`]s — no network, files, environment or system clock;
+//! - [`fix`] repairs a bundle and replaces the file safely;
 //! - [`report`] renders results for humans (text) and machines (JSON);
 //! - [`cli`] turns flags into a validated plan and [`cmd`] runs each subcommand;
 //! - [`sim`] generates test PKIs and serves them on loopback, for `demo` and the tests.
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod findings;
+pub mod fix;
 pub mod input;
 pub mod log;
 pub mod model;
