@@ -56,6 +56,8 @@ pub struct GlobalArgs {
 pub enum CommandArgs {
     /// Probe ISE services and diagnose their chains against a CA bundle.
     Check(CheckArgs),
+    /// Plan the repair of the CA bundle (dry run); `--write` applies it safely.
+    Fix(FixArgs),
     /// Show the chain a server presents (like `openssl s_client -showcerts`).
     Chain(ChainArgs),
     /// Inspect a CA bundle offline (like `openssl crl2pkcs7 | openssl pkcs7 -print_certs`).
@@ -173,4 +175,57 @@ pub struct StoreArgs {
     /// Services whose files the store must hold [default: config, else ers,api].
     #[arg(long = "service", value_name = "NAME")]
     pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Targets whose chains the bundle must validate (as for `check`; none: the nodes in
+    /// ISE_PAN_FQDN/ISE_NODES or the config file).
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// The bundle to repair [default: ISE_CA_CERT, CA_CERT_PATH/ise/ROOT-CA.crt, config].
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<std::path::PathBuf>,
+
+    /// Also look for missing issuers in this file (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub from: Vec<std::path::PathBuf>,
+
+    /// Do not download missing issuers from their AIA caIssuers URL.
+    #[arg(long)]
+    pub no_fetch: bool,
+
+    /// Allow adding the root with this SHA-256 fingerprint, checked out of band
+    /// (repeatable). Without it, no root is ever added.
+    #[arg(long, value_name = "SHA256")]
+    pub trust_root: Vec<String>,
+
+    /// Remove expired CA certificates from the bundle.
+    #[arg(long)]
+    pub drop_expired: bool,
+
+    /// Keep the bundle's order instead of putting each certificate before its issuer.
+    #[arg(long)]
+    pub keep_order: bool,
+
+    /// Apply the plan: back up the bundle, write the repaired one, re-check.
+    #[arg(long)]
+    pub write: bool,
+
+    /// Re-encrypt an `.age` bundle to this recipient (age1…) instead of the identity's
+    /// own (repeatable).
+    #[arg(long, value_name = "AGE_RECIPIENT")]
+    pub recipient: Vec<String>,
+
+    /// Services a bare host means (repeatable or comma-separated).
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+
+    /// How many targets to probe at once [default: 32].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
 }

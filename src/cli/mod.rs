@@ -5,4 +5,4 @@ pub mod args;
 pub mod plan;
 
 pub use args::Cli;
-pub use plan::{Command, Format, Plan, PlanError};
+pub use plan::{Command, FixPlan, Format, Plan, PlanError};

@@ -5,7 +5,9 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::args::{ChainArgs, CheckArgs, Cli, ColorArg, CommandArgs, FormatArg, ProbeArgs};
+use super::args::{
+    ChainArgs, CheckArgs, Cli, ColorArg, CommandArgs, FixArgs, FormatArg, ProbeArgs,
+};
 use crate::analysis::Policy;
 use crate::config::resolve::{self, Overrides};
 use crate::config::{BundleChoice, Environment, Settings, file};
@@ -33,6 +35,7 @@ pub enum Command {
         /// True when `--pin` was given: the pin then applies to every target.
         pin_everywhere: bool,
     },
+    Fix(Box<FixPlan>),
     Chain {
         target: TargetSpec,
         ca: Option<PathBuf>,
@@ -50,6 +53,23 @@ pub enum Command {
     Codes {
         markdown: bool,
     },
+}
+
+/// What `fix` was asked to do.
+#[derive(Clone, Debug)]
+pub struct FixPlan {
+    pub targets: Vec<TargetSpec>,
+    pub bundle: PathBuf,
+    pub probe: ProbeOptions,
+    /// The cert store's root, searched for missing issuers.
+    pub store_root: Option<PathBuf>,
+    pub from: Vec<PathBuf>,
+    pub fetch: bool,
+    pub trust_roots: Vec<String>,
+    pub drop_expired: bool,
+    pub keep_order: bool,
+    pub write: bool,
+    pub recipients: Vec<String>,
 }
 
 /// Everything a run needs, validated.
@@ -102,6 +122,12 @@ impl Plan {
                 identity: global.identity.clone(),
                 services: args.services.clone(),
             },
+            CommandArgs::Fix(args) => Overrides {
+                ca: args.ca.clone(),
+                identity: global.identity.clone(),
+                services: args.services.clone(),
+                ..Overrides::default()
+            },
             CommandArgs::Store(args) => Overrides {
                 identity: global.identity.clone(),
                 services: args.services.clone(),
@@ -140,6 +166,7 @@ impl Plan {
             CommandArgs::Chain(args) => chain(args, format)?,
             CommandArgs::Bundle(args) => Command::Bundle { file: args.file },
             CommandArgs::Store(args) => store(args.dir, env, &settings)?,
+            CommandArgs::Fix(args) => fix(args, env, &settings, &mut warnings)?,
             CommandArgs::Demo => Command::Demo,
             CommandArgs::Codes(args) => Command::Codes {
                 markdown: args.markdown,
@@ -237,6 +264,71 @@ fn check(
         pin: settings.pin.clone(),
         pin_everywhere: args.pin.is_some(),
     })
+}
+
+fn fix(
+    args: FixArgs,
+    env: &Environment,
+    settings: &Settings,
+    warnings: &mut Vec<String>,
+) -> Result<Command, PlanError> {
+    let bundle = match &settings.bundle {
+        BundleChoice::File { path, .. } => path.clone(),
+        _ => {
+            return Err(PlanError::new(
+                "`fix` repairs a bundle file: pass --ca FILE, or set ISE_CA_CERT or \
+                 CA_CERT_PATH (the system trust store is never rewritten)",
+                "--ca",
+            ));
+        }
+    };
+    for text in &args.trust_root {
+        let hex = text.chars().filter(char::is_ascii_hexdigit).count();
+        if hex != 64 {
+            return Err(PlanError::new(
+                format!("--trust-root `{text}` is not a SHA-256 fingerprint (64 hex digits)"),
+                "--trust-root",
+            ));
+        }
+    }
+
+    // `fix` probes like `check`, with the same targets and options.
+    let check_args = CheckArgs {
+        targets: args.targets,
+        ca: args.ca,
+        services: args.services,
+        client_cert: None,
+        client_key: None,
+        pin: None,
+        concurrency: args.concurrency,
+        probe: args.probe,
+    };
+    let Command::Check { targets, probe, .. } = check(check_args, settings, warnings)? else {
+        return Err(PlanError::new(
+            "internal: check planned something else",
+            "fix",
+        ));
+    };
+
+    // `<certs>/<domain>/ise/ROOT-CA.crt`: the store root is `<certs>`, CA_CERT_PATH's parent.
+    let store_root = env
+        .get("CA_CERT_PATH")
+        .and_then(|p| env.expand(p).parent().map(PathBuf::from))
+        .or_else(|| bundle.parent()?.parent()?.parent().map(PathBuf::from));
+
+    Ok(Command::Fix(Box::new(FixPlan {
+        targets,
+        bundle,
+        probe,
+        store_root,
+        from: args.from,
+        fetch: !args.no_fetch,
+        trust_roots: args.trust_root,
+        drop_expired: args.drop_expired,
+        keep_order: args.keep_order,
+        write: args.write,
+        recipients: args.recipient,
+    })))
 }
 
 /// One line per setting that did not come from a flag, for `-v`.

@@ -7,6 +7,7 @@ pub mod chain;
 pub mod check;
 pub mod codes;
 pub mod demo;
+pub mod fix;
 pub mod store;
 
 use std::ffi::OsString;
@@ -122,6 +123,7 @@ fn run(plan: &Plan) -> Result<Outcome, Failure> {
             probe,
         } => chain::run(plan, target, ca.as_deref(), *pem, probe),
         Command::Bundle { file } => bundle::run(plan, file).map(|r| Outcome::Report(Box::new(r))),
+        Command::Fix(fix) => fix::run(plan, fix),
         Command::Demo => demo::run(plan),
         Command::Store { root, services } => {
             store::run(plan, root, services).map(|r| Outcome::Report(Box::new(r)))

@@ -24,6 +24,9 @@ impl Renderer for Human {
             self.bundle_header(report, bundle, out)?;
         }
         self.client_and_pin(report, out)?;
+        if let Some(repair) = &report.repair {
+            self.repair(repair, out)?;
+        }
         if let Some(store) = &report.store {
             self.store(store, out)?;
         }
@@ -66,6 +69,93 @@ impl Renderer for Human {
 }
 
 impl Human {
+    /// The repair plan of `fix`: what is added, removed, refused, still missing.
+    fn repair(&self, r: &super::RepairReport, out: &mut dyn Write) -> io::Result<()> {
+        let p = &self.paint;
+        let plan = &r.plan;
+        let mode = if r.dry_run {
+            "dry run: add --write to apply"
+        } else {
+            "--write"
+        };
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} {}",
+            p.bold(&format!("Repair plan for {}", r.bundle_path)),
+            p.dim(&format!("({mode})"))
+        )?;
+
+        for a in &plan.additions {
+            let line = format!(
+                "+ add `{}` (sha256 {}) from {}: {}",
+                a.subject, a.sha256, a.source, a.reason
+            );
+            self.wrapped(&p.green(&line), &line, out)?;
+        }
+        for m in &plan.removals {
+            let line = format!("- remove `{}`: {}", m.subject, m.reason);
+            self.wrapped(&p.yellow(&line), &line, out)?;
+        }
+        for x in &plan.refused {
+            let line = format!(
+                "✘ refused `{}` (sha256 {}) from {}: {}",
+                x.subject, x.sha256, x.source, x.reason
+            );
+            self.wrapped(&p.red(&line), &line, out)?;
+        }
+        for u in &plan.unresolved {
+            let key = u
+                .key_id
+                .as_deref()
+                .map(|k| format!(" (key id {k})"))
+                .unwrap_or_default();
+            let line = format!(
+                "? still missing for {}: `{}`{key}: {}",
+                u.target, u.missing, u.reason
+            );
+            self.wrapped(&p.red(&line), &line, out)?;
+        }
+        if plan.convert_to_pem {
+            writeln!(out, "  ~ written as PEM (the file is DER or PKCS#7 now)")?;
+        }
+        if !plan.changes_anything() {
+            writeln!(out, "  nothing to change")?;
+        } else {
+            let order: Vec<&str> = plan.result.iter().map(|c| c.short_name()).collect();
+            let line = format!("resulting bundle: {}", order.join(" → "));
+            self.wrapped(&line, &line, out)?;
+        }
+        if let Some((path, backup)) = &r.written {
+            writeln!(out, "  {} {path} (backup: {backup})", p.green("written:"))?;
+        }
+        if let Some(key) = &r.key_saved_to {
+            writeln!(out, "  private key moved to {key} (mode 0600)")?;
+        }
+        if let Some(reason) = &r.not_written {
+            let line = format!("not written: {reason}");
+            self.wrapped(&p.yellow(&line), &line, out)?;
+        }
+        for note in &r.notes {
+            let line = format!("note: {note}");
+            self.wrapped(&p.dim(&line), &line, out)?;
+        }
+        Ok(())
+    }
+
+    /// One plan line, wrapped; colour applies to the whole line when it fits.
+    fn wrapped(&self, painted: &str, plain: &str, out: &mut dyn Write) -> io::Result<()> {
+        let lines = wrap(plain, WIDTH - 4);
+        if lines.len() <= 1 {
+            return writeln!(out, "  {painted}");
+        }
+        for (i, line) in lines.iter().enumerate() {
+            let indent = if i == 0 { "  " } else { "      " };
+            writeln!(out, "{indent}{line}")?;
+        }
+        Ok(())
+    }
+
     /// The cert store audit: one line per file, then its findings.
     fn store(&self, store: &super::StoreReport, out: &mut dyn Write) -> io::Result<()> {
         let p = &self.paint;

@@ -32,6 +32,25 @@ pub struct Report {
     pub setup: Vec<Finding>,
     /// The audit of a cert store folder (`store`).
     pub store: Option<StoreReport>,
+    /// The repair plan and what became of it (`fix`).
+    pub repair: Option<RepairReport>,
+}
+
+/// What `fix` planned and did.
+#[derive(Clone, Debug)]
+pub struct RepairReport {
+    pub bundle_path: String,
+    pub plan: crate::analysis::repair::RepairPlan,
+    /// True for a dry run (no `--write`).
+    pub dry_run: bool,
+    /// The replaced file and its backup, after `--write`.
+    pub written: Option<(String, String)>,
+    /// Where a private key found in the bundle was saved (mode 0600).
+    pub key_saved_to: Option<String>,
+    /// Why nothing was written although `--write` was given.
+    pub not_written: Option<String>,
+    /// Notes from gathering candidates (unreadable files, failed downloads).
+    pub notes: Vec<String>,
 }
 
 /// A cert store folder and what each file in it amounts to.
@@ -136,6 +155,7 @@ impl Report {
             pin: None,
             setup: Vec::new(),
             store: None,
+            repair: None,
         }
     }
 

@@ -32,7 +32,33 @@ pub struct Document<'a> {
     /// The cert store audit (`store` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store: Option<StoreWire<'a>>,
+    /// The repair plan and its outcome (`fix` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repair: Option<RepairWire<'a>>,
     pub summary: SummaryWire,
+}
+
+#[derive(Serialize)]
+pub struct RepairWire<'a> {
+    pub bundle: &'a str,
+    pub dry_run: bool,
+    /// True when writing the plan changes the file.
+    pub changes: bool,
+    #[serde(flatten)]
+    pub plan: &'a crate::analysis::repair::RepairPlan,
+    /// The resulting bundle, in file order.
+    pub result: Vec<CertWire<'a>>,
+    /// `{ path, backup }` after `--write`.
+    pub written: Option<WrittenWire<'a>>,
+    pub key_saved_to: Option<&'a str>,
+    pub not_written: Option<&'a str>,
+    pub notes: &'a [String],
+}
+
+#[derive(Serialize)]
+pub struct WrittenWire<'a> {
+    pub path: &'a str,
+    pub backup: &'a str,
 }
 
 #[derive(Serialize)]
@@ -224,6 +250,25 @@ impl<'a> Document<'a> {
                 .pin
                 .as_ref()
                 .map(|p| cert_wire(p, report.checked_at, None)),
+            repair: report.repair.as_ref().map(|r| RepairWire {
+                bundle: &r.bundle_path,
+                dry_run: r.dry_run,
+                changes: r.plan.changes_anything(),
+                plan: &r.plan,
+                result: r
+                    .plan
+                    .result
+                    .iter()
+                    .map(|c| cert_wire(c, report.checked_at, None))
+                    .collect(),
+                written: r
+                    .written
+                    .as_ref()
+                    .map(|(path, backup)| WrittenWire { path, backup }),
+                key_saved_to: r.key_saved_to.as_deref(),
+                not_written: r.not_written.as_deref(),
+                notes: &r.notes,
+            }),
             store: report.store.as_ref().map(|s| StoreWire {
                 root: &s.root,
                 status: s.status,
