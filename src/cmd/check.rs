@@ -145,14 +145,7 @@ fn load_client(
 
     let cert_path = cert.display().to_string();
     let key_path = key.display().to_string();
-    let facts = ClientFacts {
-        chain: &identity.chain,
-        cert_path: &cert_path,
-        key_path: &key_path,
-        key_matches: crate::input::key_matches(&identity),
-        key_mode: identity.key_mode,
-    };
-    let findings = analysis::diagnose_client(&facts, &plan.policy);
+    let findings = client_findings(&identity, &cert_path, &key_path, &plan.policy);
     let credentials = ClientCredentials {
         chain: identity
             .chain
@@ -169,6 +162,23 @@ fn load_client(
         findings,
     };
     Ok((report, Arc::new(credentials)))
+}
+
+/// The local checks of a client certificate and key (shared by `check` and `store`).
+pub(crate) fn client_findings(
+    identity: &crate::input::ClientIdentity,
+    cert_path: &str,
+    key_path: &str,
+    policy: &Policy,
+) -> Vec<crate::findings::Finding> {
+    let facts = ClientFacts {
+        chain: &identity.chain,
+        cert_path,
+        key_path,
+        key_matches: crate::input::key_matches(identity),
+        key_mode: identity.key_mode,
+    };
+    analysis::diagnose_client(&facts, policy)
 }
 
 fn load_pin(plan: &Plan, path: &Path) -> Result<Certificate, Failure> {

@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 
 use super::Failure;
 use super::check::secrets;
-use crate::analysis::checks::mtls::ClientFacts;
 use crate::analysis::{self, Policy};
 use crate::cli::Plan;
 use crate::findings::{CertRef, Code, Finding, Status, worst_status};
@@ -179,7 +178,10 @@ impl Walk {
                 self.files.push(path.to_path_buf());
             }
         } else {
-            let reason = format!("{}, not a file", special_kind(&meta.file_type()));
+            let reason = format!(
+                "{}, not a file",
+                crate::input::special_file_kind(&meta.file_type())
+            );
             self.unreadable(path, reason);
         }
     }
@@ -258,23 +260,6 @@ fn cannot_follow(path: &Path, error: &std::io::Error) -> String {
     }
 }
 
-/// What a path that is neither a file nor a folder is.
-fn special_kind(kind: &fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt as _;
-
-    if kind.is_fifo() {
-        "a named pipe (FIFO)"
-    } else if kind.is_socket() {
-        "a socket"
-    } else if kind.is_char_device() {
-        "a character device"
-    } else if kind.is_block_device() {
-        "a block device"
-    } else {
-        "a special file"
-    }
-}
-
 /// The name without a trailing `.age`.
 fn plain_name(path: &Path) -> String {
     let name = path
@@ -335,14 +320,7 @@ fn audit_key(plan: &Plan, key: &Path, cert: Option<&Path>) -> StoreFile {
         Err(e) => return StoreFile::unreadable(&key_path, &e.to_string()),
     };
     let cert_path = cert.display().to_string();
-    let facts = ClientFacts {
-        chain: &identity.chain,
-        cert_path: &cert_path,
-        key_path: &key_path,
-        key_matches: crate::input::key_matches(&identity),
-        key_mode: identity.key_mode,
-    };
-    let findings = analysis::diagnose_client(&facts, &plan.policy);
+    let findings = super::check::client_findings(&identity, &cert_path, &key_path, &plan.policy);
     let summary = identity
         .chain
         .first()

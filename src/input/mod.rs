@@ -353,7 +353,7 @@ fn unknown_reason(bytes: &[u8]) -> String {
 
 /// What a path that is neither a file nor a directory names, for messages.
 #[cfg(unix)]
-fn special_file_kind(kind: &fs::FileType) -> &'static str {
+pub(crate) fn special_file_kind(kind: &fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt as _;
 
     if kind.is_fifo() {
@@ -370,6 +370,6 @@ fn special_file_kind(kind: &fs::FileType) -> &'static str {
 }
 
 #[cfg(not(unix))]
-fn special_file_kind(_: &fs::FileType) -> &'static str {
+pub(crate) fn special_file_kind(_: &fs::FileType) -> &'static str {
     "a special file"
 }
