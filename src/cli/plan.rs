@@ -310,11 +310,13 @@ fn fix(
         ));
     };
 
-    // `<certs>/<domain>/ise/ROOT-CA.crt`: the store root is `<certs>`, CA_CERT_PATH's parent.
+    // `<certs>/<domain>/ise/ROOT-CA.crt`: the store root is `<certs>`, CA_CERT_PATH's parent,
+    // or found from the bundle's path only when it sits in that layout (else no store root:
+    // the folders above an arbitrary file, up to `/`, are not a cert store).
     let store_root = env
         .get("CA_CERT_PATH")
         .and_then(|p| env.expand(p).parent().map(PathBuf::from))
-        .or_else(|| bundle.parent()?.parent()?.parent().map(PathBuf::from));
+        .or_else(|| crate::fix::sources::store_root_of(&bundle));
 
     Ok(Command::Fix(Box::new(FixPlan {
         targets,

@@ -76,6 +76,15 @@ pub fn run(plan: &Plan, fix: &FixPlan) -> Result<Outcome, Failure> {
         report.repair = Some(repair);
         return Ok(emit_with(plan, report, code));
     }
+    if let Some(missing) = repair.plan.unresolved.first() {
+        repair.not_written = Some(format!(
+            "no acceptable repair: `{}` is still missing for {} (see above), so nothing was \
+             written",
+            missing.missing, missing.target
+        ));
+        report.repair = Some(repair);
+        return Ok(emit_with(plan, report, 2));
+    }
     if !repair.plan.changes_anything() {
         repair.not_written = Some("nothing to change: the bundle already fits".to_string());
         report.repair = Some(repair);
@@ -116,7 +125,26 @@ pub fn run(plan: &Plan, fix: &FixPlan) -> Result<Outcome, Failure> {
     ));
 
     // The re-check: read the file back from disk and probe again.
-    let reread = input::load_bundle_with(&fix.bundle, &secrets).map_err(|e| failure(&e))?;
+    let reread = match input::load_bundle_with(&fix.bundle, &secrets) {
+        Ok(reread) => reread,
+        Err(e) => {
+            // Re-encrypted to `--recipient`s whose identities this run does not hold: the
+            // re-check reads the plaintext just written, once the file is shown to hold
+            // exactly the bytes written.
+            let unchanged = write::snapshot(&fix.bundle)
+                .is_ok_and(|now| now.sha256 == written.sha256 && !fix.recipients.is_empty());
+            if !unchanged {
+                return Err(failure(&e));
+            }
+            repair.notes.push(format!(
+                "{} is now encrypted to --recipient, which the given identities do not \
+                 open: the re-check used the content just written",
+                fix.bundle.display()
+            ));
+            let source = BundleSource::File(fix.bundle.display().to_string());
+            input::parse_bundle(repair.plan.pem().as_bytes(), source)
+        }
+    };
     let outcomes = block_on(probe::probe_all(&fix.targets, &fix.probe))?;
     let mut after = assemble("fix", &plan.policy, reread, &fix.targets, outcomes);
     let code = after.status().exit_code();

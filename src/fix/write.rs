@@ -98,6 +98,9 @@ pub struct Written {
     /// and group (the process is not root); they belong to the user who ran the fix, with
     /// the original's mode.
     pub ownership_kept: bool,
+    /// The SHA-256 of the bytes written (the ciphertext, for an `.age` file): lets the
+    /// caller tell that the file still holds them without decrypting it.
+    pub sha256: [u8; 32],
 }
 
 /// Why a file could not be replaced. Each message names the file and what to do; none
@@ -395,6 +398,7 @@ pub(super) fn replace_pausing(
         path: target,
         backup,
         ownership_kept: backup_owned && temp_owned,
+        sha256: sha256(&content),
     })
 }
 
