@@ -4,7 +4,7 @@
 //! - [`support`]: the `Run` builder (a transcript of one CLI run), the `Lab` (a PKI and a
 //!   temporary folder for bundles) and in-process servers;
 //! - one module per topic: trust and chain shape, certificate checks, probe failures,
-//!   CLI behaviour, the `bundle` and `chain` commands, an OpenSSL peer, hostile peers,
+//!   CLI behaviour, the `bundle`, `chain` and `fix` commands, an OpenSSL peer, hostile peers,
 //!   and the generated docs.
 //!
 //! Nothing here connects anywhere but 127.0.0.1; host names are neutral
@@ -21,5 +21,6 @@ mod cli;
 mod deployment;
 mod docs;
 mod explicit_flags;
+mod fix_cmd;
 mod hostile;
 mod openssl_peer;

@@ -200,21 +200,27 @@ impl Run {
         self
     }
 
-    /// Runs the binary (killed after the hard limit) and returns what it did.
-    pub fn output(self) -> Output {
+    /// The command line and environment of this run, for a test that drives the child
+    /// itself (stdin closed, stdout and stderr piped).
+    pub fn command(&self) -> Command {
         let mut command = Command::new(BIN);
         command
             .args(&self.args)
             .stdin(Stdio::null())
-            .stdout(Stdio::piped());
-        command.stderr(Stdio::piped());
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (key, value) in &self.env {
             match value {
                 Some(value) => command.env(key, value),
                 None => command.env_remove(key),
             };
         }
+        command
+    }
 
+    /// Runs the binary (killed after the hard limit) and returns what it did.
+    pub fn output(self) -> Output {
+        let mut command = self.command();
         let started = Instant::now();
         let mut child = command.spawn().expect("the ise-doctor binary starts");
         let stdout = drain(child.stdout.take().expect("stdout is piped"));
