@@ -182,8 +182,12 @@ pub fn diagnose_target_with(
 
 /// Diagnoses a bundle on its own (file defects and its certificates).
 pub fn diagnose_bundle(bundle: &Bundle, policy: &Policy) -> Vec<Finding> {
+    // The system store is the distribution's to maintain: its expired or odd entries
+    // are not the user's to fix; say only that it was used.
+    if let Some(finding) = checks::bundle::system_store(bundle) {
+        return vec![finding];
+    }
     let mut findings = checks::bundle::check(bundle, policy);
-    findings.extend(checks::bundle::system_store(bundle));
     rank(&mut findings);
     findings
 }

@@ -108,8 +108,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub client_key: Option<std::path::PathBuf>,
 
-    /// The pinned DataConnect certificate [default: config, or dataconnect.crt next to
-    /// the bundle].
+    /// A pinned certificate every target given here must present (usually DataConnect's)
+    /// [default: config `[dataconnect] pin`, or dataconnect.crt next to the bundle, which
+    /// apply to DataConnect targets only].
     #[arg(long, value_name = "FILE")]
     pub pin: Option<std::path::PathBuf>,
 

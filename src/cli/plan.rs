@@ -163,7 +163,7 @@ impl Plan {
         let decisions = decisions(config.as_ref(), &settings);
         let command = match cli.command {
             CommandArgs::Check(args) => check(args, &settings, &mut warnings)?,
-            CommandArgs::Chain(args) => chain(args, format)?,
+            CommandArgs::Chain(args) => chain(args, format, &settings)?,
             CommandArgs::Bundle(args) => Command::Bundle { file: args.file },
             CommandArgs::Store(args) => store(args.dir, env, &settings)?,
             CommandArgs::Fix(args) => fix(args, env, &settings, &mut warnings)?,
@@ -292,7 +292,9 @@ fn fix(
         }
     }
 
-    // `fix` probes like `check`, with the same targets and options.
+    // `fix` probes like `check`, with the same targets and options; with no target at
+    // all it repairs the file alone (keys, duplicates, DER, order, expired CAs).
+    let offline = args.targets.is_empty() && settings.nodes.is_empty();
     let check_args = CheckArgs {
         targets: args.targets,
         ca: args.ca,
@@ -303,11 +305,17 @@ fn fix(
         concurrency: args.concurrency,
         probe: args.probe,
     };
-    let Command::Check { targets, probe, .. } = check(check_args, settings, warnings)? else {
-        return Err(PlanError::new(
-            "internal: check planned something else",
-            "fix",
-        ));
+    let (targets, probe) = if offline {
+        let (_, probe) = probe_options(&check_args.probe, 1, settings.timeout)?;
+        (Vec::new(), probe)
+    } else {
+        let Command::Check { targets, probe, .. } = check(check_args, settings, warnings)? else {
+            return Err(PlanError::new(
+                "internal: check planned something else",
+                "fix",
+            ));
+        };
+        (targets, probe)
     };
 
     // `<certs>/<domain>/ise/ROOT-CA.crt`: the store root is `<certs>`, CA_CERT_PATH's parent,
@@ -445,7 +453,7 @@ fn as_service(target: &mut TargetSpec, service: Service) {
     target.present_client_cert = service == Service::Pxgrid;
 }
 
-fn chain(args: ChainArgs, format: Format) -> Result<Command, PlanError> {
+fn chain(args: ChainArgs, format: Format, settings: &Settings) -> Result<Command, PlanError> {
     // `--pem` prints the certificates and nothing else: no judgement, no report.
     if args.pem && args.ca.is_some() {
         return Err(PlanError::new(
@@ -462,10 +470,20 @@ fn chain(args: ChainArgs, format: Format) -> Result<Command, PlanError> {
     }
 
     let (rules, probe) = probe_options(&args.probe, 1, None)?;
-    let parsed =
-        probe::parse_target(&args.target, &rules).map_err(|e| PlanError::new(e, &args.target))?;
-    let target = match parsed.iter().find(|t| t.port == 443) {
-        Some(t) if parsed.len() > 1 => t.clone(),
+    // `host:SERVICE` names one service; a bare host means the API port (443).
+    let mut parsed = expand_target(&args.target, &rules, settings)?;
+    let target = match parsed.iter().position(|t| t.kind == Some(Service::Api)) {
+        Some(i) if parsed.len() > 1 => parsed.swap_remove(i),
+        _ if parsed.len() > 1 => {
+            let host = match parsed[0].host.clone() {
+                h if h.contains(':') => format!("[{h}]"),
+                h => h,
+            };
+            let port = settings.port_of(Service::Api);
+            let mut api = probe::parse_target(&format!("{host}:{port}"), &rules)
+                .map_err(|e| PlanError::new(e, &args.target))?;
+            api.swap_remove(0)
+        }
         _ => parsed
             .into_iter()
             .next()

@@ -80,10 +80,7 @@ pub fn run(
 /// The bundle a plan chose, loaded; the system store is marked as such.
 fn choose_bundle(plan: &Plan, choice: &BundleChoice) -> Result<Bundle, Failure> {
     match choice {
-        BundleChoice::File { path, from } => {
-            debug!(1, "bundle {} (from {from})", path.display());
-            load_bundle(plan, path)
-        }
+        BundleChoice::File { path, .. } => load_bundle(plan, path),
         BundleChoice::SystemStore(path) => {
             debug!(
                 1,

@@ -119,6 +119,20 @@ pub fn run(plan: &Plan, fix: &FixPlan) -> Result<Outcome, Failure> {
             written.path.display()
         ));
     }
+    // The backup holds the private key the new bundle no longer has: protect it like
+    // the key file itself.
+    if repair.key_saved_to.is_some() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let private = std::fs::Permissions::from_mode(0o600);
+        if let Err(e) = std::fs::set_permissions(&written.backup, private) {
+            repair.notes.push(format!(
+                "the backup {} holds the private key and could not be made private ({e}): \
+                 `chmod 600` it",
+                written.backup.display()
+            ));
+        }
+    }
     repair.written = Some((
         written.path.display().to_string(),
         written.backup.display().to_string(),

@@ -300,7 +300,11 @@ impl<'a> Document<'a> {
                 ok: summary.ok,
                 warnings: summary.warnings,
                 errors: summary.errors,
-                bundle_status: report.bundle.as_ref().map(|b| b.status),
+                bundle_status: report
+                    .bundle
+                    .as_ref()
+                    .filter(|b| b.bundle.source.path().is_some())
+                    .map(|b| b.status),
                 status: report.status(),
                 exit_code: summary.exit_code,
             },

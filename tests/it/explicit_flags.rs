@@ -100,3 +100,50 @@ fn a_readable_age_identity_is_a_setup_error() {
         "{setup}"
     );
 }
+
+#[test]
+fn chain_takes_a_service_name_for_its_port() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+    let config = lab.write("ports.toml", format!("[ports]\ners = {}\n", server.port()));
+
+    let out = Run::new(["chain", &format!("{HOST}:ers"), "--config", &config])
+        .resolve(HOST, server.port())
+        .json()
+        .code(0);
+    assert_eq!(
+        out.target(0).value["port"],
+        server.port(),
+        "{}",
+        out.transcript()
+    );
+    assert_eq!(out.target(0).value["kind"], "ers");
+}
+
+#[test]
+fn the_system_store_is_not_audited_as_the_users_bundle() {
+    let lab = Lab::new();
+    let server = serve(&[&lab.pki.leaf, &lab.pki.intermediate], &lab.pki.leaf);
+    // A "system store" with an expired CA in it: the distribution's business, not a finding.
+    let expired = lab
+        .pki
+        .issue_leaf(
+            &ise_doctor::sim::LeafSpec::dns(&["old.example.net"])
+                .with_validity(ise_doctor::sim::Validity::Expired { days_ago: 3 }),
+        )
+        .expect("issues");
+    let store = lab.bundle(&[&lab.pki.root, &expired]);
+
+    let out = Run::new(["check", &format!("{HOST}:{}", server.port())])
+        .resolve(HOST, server.port())
+        .env("SSL_CERT_FILE", &store)
+        .json()
+        .code(0);
+    let codes: Vec<&str> = out.json()["bundle"]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["bundle.system-store"], "{}", out.transcript());
+}

@@ -696,6 +696,39 @@ fn a_duplicate_and_a_private_key_are_removed_and_the_key_saved_0600() {
     let backups = store.backups();
     assert_eq!(backups.len(), 1);
     assert!(String::from_utf8_lossy(&read(&backups[0])).contains("PRIVATE KEY"));
+    // The backup still holds the key: it is as private as the key file.
+    assert_eq!(mode_of(&backups[0]), 0o600);
+}
+
+#[test]
+fn without_a_target_fix_tidies_the_file_alone() {
+    let store = Store::new();
+    let pki = &store.lab.pki;
+    let key = pki.leaf.key_pem();
+    let bundle = store.write_bundle(pki.root.pem() + &key + &pki.root.pem());
+
+    // No target, no ISE_PAN_FQDN: nothing is probed; the key and the duplicate go.
+    let out = Run::new([
+        "fix",
+        "--ca",
+        &bundle.display().to_string(),
+        "--no-fetch",
+        "--write",
+    ])
+    .json()
+    .code(0);
+    assert!(
+        out.json()["targets"].as_array().is_some_and(Vec::is_empty),
+        "{}",
+        out.transcript()
+    );
+    assert_eq!(
+        list(repair(&out), "removals").len(),
+        2,
+        "{}",
+        out.transcript()
+    );
+    assert_eq!(pem_certs(&read(&bundle)), ders(&[&pki.root]));
 }
 
 #[test]

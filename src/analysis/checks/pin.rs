@@ -6,6 +6,7 @@
 //!   certificate, or ISE 3.3+ now presents the Admin chain).
 
 use super::certs;
+use crate::analysis::advice;
 use crate::analysis::path::{ChainPath, PathCert, PathEnd};
 use crate::analysis::{ChainDiagnosis, ChainInput, Policy, Verdict};
 use crate::findings::{CertRef, Code, Finding};
@@ -78,9 +79,10 @@ pub fn mismatch(input: &ChainInput<'_>, pin: &Certificate, verdict: Option<&Verd
                  the pin.",
             )
             .fix(format!(
-                "Re-check without the pin: `ise-doctor check {}` (remove `--pin`, the config's \
-                 [dataconnect] pin, or dataconnect.crt next to the bundle).",
-                input.host_port
+                "Re-check without the pin: `ise-doctor check {} --ca {}` (remove `--pin`, the \
+                 config's [dataconnect] pin, or dataconnect.crt next to the bundle).",
+                input.host_port,
+                advice::quote(input.bundle.display_path())
             ));
     }
     finding
@@ -98,7 +100,8 @@ pub fn mismatch(input: &ChainInput<'_>, pin: &Certificate, verdict: Option<&Verd
         ))
         .fix(format!(
             "Keep the old pin until every DataConnect client has the new one, then re-check: \
-             `ise-doctor check {} --pin dataconnect.crt`.",
-            input.host_port
+             `ise-doctor check {} --ca {} --pin dataconnect.crt`.",
+            input.host_port,
+            advice::quote(input.bundle.display_path())
         ))
 }
