@@ -5,7 +5,8 @@
 //!   temporary folder for bundles) and in-process servers;
 //! - one module per topic: trust and chain shape, certificate checks, probe failures,
 //!   CLI behaviour, the `bundle`, `chain` and `fix` commands, an OpenSSL peer, hostile peers,
-//!   and the generated docs.
+//!   the generated docs, and the client profiles cross-checked against `openssl verify` and
+//!   Python's `ssl` module.
 //!
 //! Nothing here connects anywhere but 127.0.0.1; host names are neutral
 //! (`ise-01.example.net`) and reach the servers through `--resolve`.
@@ -18,6 +19,7 @@ mod check_certs;
 mod check_probe;
 mod check_trust;
 mod cli;
+mod client_crosscheck;
 mod deployment;
 mod docs;
 mod explicit_flags;
