@@ -10,6 +10,7 @@
 
 pub mod advice;
 pub mod checks;
+pub mod clients;
 pub mod names;
 pub mod path;
 pub mod repair;
@@ -19,7 +20,7 @@ pub mod verdict;
 #[cfg(test)]
 mod tests;
 
-use crate::findings::{Finding, Status, worst_status};
+use crate::findings::{Code, Finding, Status};
 use crate::model::{Bundle, Certificate, Moment, ProbeOutcome, TargetSpec};
 
 pub use path::{ChainPath, PathCert, PathEnd};
@@ -31,6 +32,24 @@ pub struct Policy {
     pub now: Moment,
     /// `cert.expiring-soon` fires when fewer than this many days remain.
     pub warn_days: i64,
+    /// The client profiles that decide the status (`--client`); all by default.
+    pub clients: clients::ProfileSet,
+}
+
+impl Policy {
+    /// A policy judging at `now` for every client profile.
+    pub fn at(now: Moment, warn_days: i64) -> Policy {
+        Policy {
+            now,
+            warn_days,
+            clients: clients::ProfileSet::ALL,
+        }
+    }
+
+    /// The status these findings amount to for the selected client profiles.
+    pub fn status(&self, findings: &[Finding]) -> Status {
+        crate::findings::worst_status_for(findings, |p| self.clients.contains_name(p))
+    }
 }
 
 /// What the analysis needs to know about one chain.
@@ -70,6 +89,8 @@ pub struct ChainDiagnosis {
     /// `Some(true)` when the leaf is the pinned certificate, `Some(false)` when a pin
     /// applies and the leaf is another certificate.
     pub pinned: Option<bool>,
+    /// Each client profile's verdict; empty when no bundle was judged or a pin decides.
+    pub clients: clients::ClientVerdicts,
     pub findings: Vec<Finding>,
 }
 
@@ -107,6 +128,21 @@ pub fn diagnose_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainDiagnosis
         ));
     }
 
+    let mut verdicts = clients::ClientVerdicts::new();
+    if judge_trust && input.pin.is_none() {
+        let judged = clients::Judged {
+            presented: input.presented,
+            bundle: &input.bundle.certs,
+            host: input.host,
+            now: policy.now,
+        };
+        if let Some(strict_chain) = path.as_ref().and_then(clients::python::chain) {
+            findings.extend(clients::lints::findings(&strict_chain));
+        }
+        verdicts = clients::judge(&judged);
+        clients::attribute(&mut findings, &verdicts, &judged);
+    }
+
     let pinned = input.pin.map(|pin| {
         findings.retain(|f| f.code != crate::findings::Code::ChainSelfSignedLeaf);
         findings.push(checks::pin::mismatch(input, pin, verdict.as_ref()));
@@ -118,6 +154,7 @@ pub fn diagnose_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainDiagnosis
         path,
         verdict,
         pinned,
+        clients: verdicts,
         findings,
     }
 }
@@ -172,7 +209,7 @@ pub fn diagnose_target_with(
     }
 
     rank(&mut findings);
-    let status = worst_status(&findings);
+    let status = policy.status(&findings);
     TargetDiagnosis {
         chain,
         findings,
@@ -188,6 +225,11 @@ pub fn diagnose_bundle(bundle: &Bundle, policy: &Policy) -> Vec<Finding> {
         return vec![finding];
     }
     let mut findings = checks::bundle::check(bundle, policy);
+    for finding in &mut findings {
+        if matches!(finding.code, Code::BundleNoRoot | Code::BundleIncomplete) {
+            finding.affects = vec![clients::Profile::Openssl.to_string()];
+        }
+    }
     rank(&mut findings);
     findings
 }

@@ -47,7 +47,7 @@ pub fn match_host(host: &str, leaf: &Certificate) -> NameMatch {
 }
 
 /// True when a DNS SAN pattern (possibly `*.example.net`) covers `host`.
-fn dns_matches(pattern: &str, host: &str) -> bool {
+pub(crate) fn dns_matches(pattern: &str, host: &str) -> bool {
     let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
     if pattern == host {
         return true;

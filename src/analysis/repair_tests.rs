@@ -31,10 +31,10 @@ fn store(pem: &[u8]) -> Candidate {
 }
 
 fn policy() -> Policy {
-    Policy {
-        now: Moment::parse_rfc3339("2030-06-01T00:00:00Z").expect("valid"),
-        warn_days: 30,
-    }
+    Policy::at(
+        Moment::parse_rfc3339("2030-06-01T00:00:00Z").expect("valid"),
+        30,
+    )
 }
 
 fn run(

@@ -114,6 +114,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub pin: Option<std::path::PathBuf>,
 
+    /// Only these client profiles decide the exit code (repeatable or comma-separated):
+    /// openssl, python3.13, webpki, go, java, browser [default: config `clients`, else
+    /// all].
+    #[arg(long = "client", value_name = "PROFILE")]
+    pub clients: Vec<String>,
+
     /// How many targets to probe at once [default: 32].
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
@@ -222,6 +228,12 @@ pub struct FixArgs {
     /// Services a bare host means (repeatable or comma-separated).
     #[arg(long = "service", value_name = "NAME")]
     pub services: Vec<String>,
+
+    /// Only these client profiles decide the exit code (repeatable or comma-separated):
+    /// openssl, python3.13, webpki, go, java, browser [default: config `clients`, else
+    /// all].
+    #[arg(long = "client", value_name = "PROFILE")]
+    pub clients: Vec<String>,
 
     /// How many targets to probe at once [default: 32].
     #[arg(long, value_name = "N")]

@@ -9,6 +9,7 @@ use super::args::{
     ChainArgs, CheckArgs, Cli, ColorArg, CommandArgs, FixArgs, FormatArg, ProbeArgs,
 };
 use crate::analysis::Policy;
+use crate::analysis::clients::{Profile, ProfileSet};
 use crate::config::resolve::{self, Overrides};
 use crate::config::{BundleChoice, Environment, Settings, file};
 use crate::model::{Moment, Service, TargetSpec};
@@ -161,6 +162,12 @@ impl Plan {
 
         let mut warnings = Vec::new();
         let decisions = decisions(config.as_ref(), &settings);
+        let client_flags = match &cli.command {
+            CommandArgs::Check(args) => args.clients.clone(),
+            CommandArgs::Fix(args) => args.clients.clone(),
+            _ => Vec::new(),
+        };
+        let clients = profiles(&client_flags, settings.clients.as_deref())?;
         let command = match cli.command {
             CommandArgs::Check(args) => check(args, &settings, &mut warnings)?,
             CommandArgs::Chain(args) => chain(args, format, &settings)?,
@@ -181,6 +188,7 @@ impl Plan {
             policy: Policy {
                 now,
                 warn_days: i64::from(global.warn_days.or(settings.warn_days).unwrap_or(30)),
+                clients,
             },
             identity: settings.identity,
             env: env.clone(),
@@ -188,6 +196,34 @@ impl Plan {
             decisions,
         })
     }
+}
+
+/// The client profiles that decide the exit code: `--client` flags (repeatable or
+/// comma-separated), else the config's `clients`, else all.
+fn profiles(flags: &[String], config: Option<&[String]>) -> Result<ProfileSet, PlanError> {
+    let (names, subject) = if flags.is_empty() {
+        match config {
+            Some(names) => (names.to_vec(), "clients"),
+            None => return Ok(ProfileSet::ALL),
+        }
+    } else {
+        (flags.to_vec(), "--client")
+    };
+    let mut chosen = Vec::new();
+    for name in names.iter().flat_map(|n| n.split(',')).map(str::trim) {
+        let Some(profile) = Profile::parse(name) else {
+            let known: Vec<&str> = Profile::ALL.iter().map(|p| p.as_str()).collect();
+            return Err(PlanError::new(
+                format!("unknown client profile `{name}`: use {}", known.join(", ")),
+                subject,
+            ));
+        };
+        chosen.push(profile);
+    }
+    if chosen.is_empty() {
+        return Err(PlanError::new("name at least one client profile", subject));
+    }
+    Ok(ProfileSet::of(&chosen))
 }
 
 fn check(
@@ -303,6 +339,7 @@ fn fix(
         client_key: None,
         pin: None,
         concurrency: args.concurrency,
+        clients: args.clients,
         probe: args.probe,
     };
     let (targets, probe) = if offline {

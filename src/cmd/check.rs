@@ -204,7 +204,7 @@ fn identity_permissions(plan: &Plan) -> Option<crate::findings::Finding> {
 pub fn bundle_report(bundle: Bundle, policy: &Policy) -> BundleReport {
     let findings = analysis::diagnose_bundle(&bundle, policy);
     let issuers = analysis::bundle_issuers(&bundle);
-    let status = worst_status(&findings);
+    let status = policy.status(&findings);
     BundleReport {
         bundle,
         issuers,

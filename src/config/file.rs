@@ -27,6 +27,9 @@ pub struct ConfigFile {
     /// Seconds per target for connect and handshake.
     pub timeout: Option<f64>,
     pub concurrency: Option<usize>,
+    /// Client profiles that decide the exit code (`openssl`, `python3.13`, `webpki`, `go`,
+    /// `java`, `browser`); all when absent.
+    pub clients: Option<Vec<String>>,
     #[serde(default)]
     pub pxgrid: PxgridSection,
     #[serde(default)]

@@ -60,6 +60,8 @@ pub struct Settings {
     pub warn_days: Option<u32>,
     pub timeout: Option<f64>,
     pub concurrency: Option<usize>,
+    /// Client profiles from the config's `clients`, unchecked (the plan validates them).
+    pub clients: Option<Vec<String>>,
     /// Ports that differ from ISE's defaults, from the config's `[ports]`.
     pub ports: Vec<(Service, u16)>,
 }
@@ -149,6 +151,7 @@ pub fn resolve(
         warn_days: config.and_then(|c| c.warn_days),
         timeout: config.and_then(|c| c.timeout),
         concurrency: config.and_then(|c| c.concurrency),
+        clients: config.and_then(|c| c.clients.clone()),
         ports: config.map(ports).transpose()?.unwrap_or_default(),
     })
 }

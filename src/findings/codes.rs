@@ -111,6 +111,53 @@ codes! {
         "The host name is not among the server certificate's subjectAltNames.",
         "Clients check the name they connect to against the SANs; modern clients ignore the CN. \
          Common when scripts call ISE by IP or by a short name.";
+    StrictMissingAki = "strict.missing-aki", Warning,
+        "A certificate below the anchor has no Authority Key Identifier (keyIdentifier).",
+        "RFC 5280 requires it on every certificate a CA issues. Strict verifiers refuse the \
+         chain: `openssl verify -x509_strict` and Python 3.13's default context (error 85, \
+         \"Missing Authority Key Identifier\").";
+    StrictMissingSki = "strict.missing-ski", Warning,
+        "A CA certificate has no Subject Key Identifier.",
+        "RFC 5280 requires it on CA certificates; Python 3.13 and `-x509_strict` refuse the \
+         chain (error 86), and the certificates it issues usually lack an AKI as well.";
+    StrictBcNotCritical = "strict.bc-not-critical", Warning,
+        "A CA certificate's basicConstraints extension is not marked critical.",
+        "RFC 5280 requires it critical on CA certificates; Python 3.13 and `-x509_strict` \
+         refuse the chain (error 89, \"Basic Constraints of CA cert not marked critical\").";
+    StrictCaMissingKeyUsage = "strict.ca-missing-key-usage", Warning,
+        "A CA certificate has no keyUsage extension.",
+        "RFC 5280 requires keyUsage with keyCertSign on CA certificates; Python 3.13 and \
+         `-x509_strict` refuse the chain (error 92).";
+    StrictCaWithoutKeycertsign = "strict.ca-without-keycertsign", Warning,
+        "An issuing CA certificate has a keyUsage extension without keyCertSign.",
+        "OpenSSL (even without strict mode, error 79 \"invalid CA certificate\") and Java \
+         refuse a signature from a CA whose keyUsage does not allow certificate signing.";
+    StrictLeafIsCa = "strict.leaf-is-ca", Warning,
+        "The server certificate says CA:TRUE.",
+        "rustls/webpki refuses a CA certificate as a server certificate (CaUsedAsEndEntity); \
+         strict verifiers then also demand the CA extensions (keyUsage, SKI) on it.";
+    StrictSerialNotPositive = "strict.serial-not-positive", Warning,
+        "A certificate's serial number is zero or negative.",
+        "RFC 5280 requires a positive serial; Go 1.23 and later refuse negative serials when \
+         parsing, and other strict parsers follow.";
+    StrictV1Ca = "strict.version-one-ca", Warning,
+        "A version 1 certificate (no extensions) issues another certificate below the root.",
+        "Without basicConstraints nothing marks it as a CA: every client refuses it as an \
+         intermediate. Only a self-signed v1 root is tolerated.";
+    StrictEmptySubject = "strict.empty-subject", Warning,
+        "A certificate has an empty subject (a CA, or a leaf without a critical SAN).",
+        "RFC 5280 allows an empty subject only on end-entity certificates whose \
+         subjectAltName is critical; Python 3.13 and `-x509_strict` refuse it otherwise.";
+    StrictKeyIdCritical = "strict.key-id-critical", Warning,
+        "An Authority or Subject Key Identifier extension is marked critical.",
+        "RFC 5280 forbids it; Python 3.13 and `-x509_strict` refuse the chain.";
+    StrictEmptySan = "strict.empty-san", Warning,
+        "A certificate has a subjectAltName extension with no name in it.",
+        "RFC 5280 forbids an empty SAN; Python 3.13 and `-x509_strict` refuse the chain.";
+    ClientRejected = "client.rejected", Warning,
+        "A client profile rejects the chain for a reason no other finding explains.",
+        "Clients judge the same chain differently (anchor rules, strict mode, CN fallback). \
+         The message names each profile and the rule that decided; see the client matrix.";
     BundleEmpty = "bundle.empty", Error,
         "The bundle holds no certificate.",
         "Clients given this file trust nothing and fail every connection.";

@@ -54,8 +54,18 @@ impl Status {
 
 /// The status that a set of findings amounts to.
 pub fn worst_status<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Status {
+    worst_status_for(findings, |_| true)
+}
+
+/// The status for the clients `selected` says matter: a finding that affects only
+/// clients outside the selection counts as info (it is still reported).
+pub fn worst_status_for<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    selected: impl Fn(&str) -> bool,
+) -> Status {
     findings
         .into_iter()
+        .filter(|f| f.affects.is_empty() || f.affects.iter().any(|p| selected(p)))
         .map(|f| match f.severity {
             Severity::Info => Status::Ok,
             Severity::Warning => Status::Warning,
@@ -115,6 +125,10 @@ pub struct Finding {
     pub certificates: Vec<CertRef>,
     /// Concrete steps, in order: commands with real paths, ISE menu paths.
     pub fix: Vec<String>,
+    /// The client profiles this finding breaks (`openssl`, `python3.13`, …); empty when
+    /// it breaks every client or cannot be attributed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub affects: Vec<String>,
 }
 
 impl Finding {
@@ -126,6 +140,7 @@ impl Finding {
             message: message.into(),
             certificates: Vec::new(),
             fix: Vec::new(),
+            affects: Vec::new(),
         }
     }
 
@@ -136,6 +151,12 @@ impl Finding {
 
     pub fn fix(mut self, step: impl Into<String>) -> Finding {
         self.fix.push(step.into());
+        self
+    }
+
+    /// Names the client profiles this finding breaks.
+    pub fn affects<S: ToString>(mut self, profiles: impl IntoIterator<Item = S>) -> Finding {
+        self.affects = profiles.into_iter().map(|p| p.to_string()).collect();
         self
     }
 }

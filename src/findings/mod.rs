@@ -9,4 +9,4 @@ pub mod codes;
 mod finding;
 
 pub use codes::{Code, CodeDoc, REGISTRY};
-pub use finding::{CertRef, Finding, Severity, Status, worst_status};
+pub use finding::{CertRef, Finding, Severity, Status, worst_status, worst_status_for};

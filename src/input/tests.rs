@@ -451,10 +451,10 @@ fn der_certificate_then_pkcs7_is_both_defects() {
 
 #[test]
 fn pkcs7_findings_name_the_encoding_and_a_conversion_that_fits() {
-    let policy = crate::analysis::Policy {
-        now: crate::model::Moment::parse_rfc3339("2026-01-01T00:00:00Z").expect("valid"),
-        warn_days: 30,
-    };
+    let policy = crate::analysis::Policy::at(
+        crate::model::Moment::parse_rfc3339("2026-01-01T00:00:00Z").expect("valid"),
+        30,
+    );
     for (bytes, encoding, inform) in [
         (fixture!("bundle-p7b.pem"), "(PEM)", "openssl pkcs7 -in "),
         (

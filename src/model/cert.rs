@@ -56,6 +56,20 @@ pub struct Certificate {
     pub ca_issuers: Vec<String>,
     /// Problems met while parsing optional parts (an extension that did not decode).
     pub parse_notes: Vec<String>,
+    /// Encoding facts that only strict verifiers (`-x509_strict`, Python 3.13) judge.
+    pub strict: StrictFacts,
+}
+
+/// Facts RFC 5280 strict mode checks and lenient clients ignore.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StrictFacts {
+    pub aki_critical: bool,
+    pub ski_critical: bool,
+    /// The subjectAltName extension is present (possibly empty).
+    pub san_present: bool,
+    pub san_critical: bool,
+    /// The serial number is greater than zero.
+    pub serial_positive: bool,
 }
 
 /// The basicConstraints extension.
@@ -191,6 +205,10 @@ impl Certificate {
             authority_key_id: None,
             ca_issuers: Vec::new(),
             parse_notes: Vec::new(),
+            strict: StrictFacts {
+                serial_positive: serial_is_positive(x509.raw_serial()),
+                ..StrictFacts::default()
+            },
         };
 
         for ext in x509.extensions() {
@@ -231,12 +249,16 @@ impl Certificate {
                     cert.extended_key_usage = Some(purposes);
                 }
                 ParsedExtension::SubjectAlternativeName(san) => {
+                    cert.strict.san_present = true;
+                    cert.strict.san_critical = critical;
                     cert.san = san.general_names.iter().map(san_entry).collect();
                 }
                 ParsedExtension::SubjectKeyIdentifier(id) => {
+                    cert.strict.ski_critical = critical;
                     cert.subject_key_id = Some(id.0.to_vec());
                 }
                 ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                    cert.strict.aki_critical = critical;
                     cert.authority_key_id = aki.key_identifier.as_ref().map(|id| id.0.to_vec());
                 }
                 ParsedExtension::AuthorityInfoAccess(aia) => {
@@ -338,6 +360,12 @@ impl Certificate {
         self.authority_key_id.as_deref().map(hex_colon)
     }
 
+    /// True when the subject is an empty name (no RDN at all).
+    pub fn subject_is_empty(&self) -> bool {
+        // An empty SEQUENCE is `30 00`.
+        self.subject_raw.len() <= 2
+    }
+
     /// True when the signature uses MD5 or SHA-1.
     pub fn has_weak_signature_hash(&self) -> bool {
         weak_hash(&self.signature_oid)
@@ -351,6 +379,11 @@ impl PartialEq for Certificate {
 }
 
 impl Eq for Certificate {}
+
+/// A DER INTEGER's content is positive when its sign bit is clear and a bit is set.
+fn serial_is_positive(raw: &[u8]) -> bool {
+    raw.first().is_some_and(|b| b & 0x80 == 0) && raw.iter().any(|b| *b != 0)
+}
 
 /// Upper-case hex with colons, as OpenSSL prints serials and fingerprints.
 pub fn hex_colon(bytes: &[u8]) -> String {

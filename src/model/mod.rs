@@ -14,7 +14,7 @@ pub mod time;
 
 pub use bundle::{Bundle, BundleDefect, BundleFormat, BundleSource};
 pub use candidate::{Candidate, CandidateSource};
-pub use cert::{Certificate, KeyInfo, KeyKind, SanEntry};
+pub use cert::{Certificate, KeyInfo, KeyKind, SanEntry, StrictFacts};
 pub use probe::{ClientAuthRequest, ProbeFailure, ProbeOutcome, TargetSpec};
 pub use service::Service;
 pub use time::Moment;

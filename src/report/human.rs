@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use super::paint::Paint;
 use super::{BundleReport, Renderer, Report, TargetReport};
+use crate::analysis::clients::ClientVerdicts;
 use crate::analysis::{PathCert, PathEnd};
 use crate::findings::{Finding, Status};
 use crate::model::{BundleSource, Certificate};
@@ -345,6 +346,7 @@ impl Human {
                 };
                 writeln!(out, "    {} {text}", p.dim(label))?;
             }
+            self.clients(&chain.clients, out)?;
         }
         if let Some(req) = &t.outcome.client_auth {
             let cas = if req.acceptable_cas.is_empty() {
@@ -361,6 +363,33 @@ impl Human {
 
         for finding in &t.diagnosis.findings {
             self.finding(finding, out)?;
+        }
+        Ok(())
+    }
+
+    /// The client matrix on one line, then the rule that failed each rejecting client.
+    fn clients(&self, verdicts: &ClientVerdicts, out: &mut dyn Write) -> io::Result<()> {
+        if verdicts.is_empty() {
+            return Ok(());
+        }
+        let p = &self.paint;
+        let cells: Vec<String> = verdicts
+            .iter()
+            .map(|(profile, v)| {
+                let mark = if v.ok { p.green("✔") } else { p.red("✘") };
+                format!("{profile} {mark}")
+            })
+            .collect();
+        writeln!(out, "    {} {}", p.dim("clients:"), cells.join(" "))?;
+        for (profile, v) in verdicts.iter().filter(|(_, v)| !v.ok) {
+            let text = format!("{profile}: {}", v.reason);
+            let mut lines = wrap(&text, WIDTH - 8).into_iter();
+            if let Some(first) = lines.next() {
+                writeln!(out, "      {} {first}", p.dim("·"))?;
+            }
+            for line in lines {
+                writeln!(out, "        {line}")?;
+            }
         }
         Ok(())
     }

@@ -6,11 +6,14 @@
 use serde::Serialize;
 
 use super::{BundleReport, Report, Summary, TargetReport};
+use crate::analysis::clients::ClientVerdicts;
 use crate::analysis::{PathCert, Verdict};
 use crate::findings::{Finding, Status};
 use crate::model::{BundleFormat, Certificate, ClientAuthRequest, KeyInfo, Moment, SanEntry};
 
 pub const SCHEMA_VERSION: u32 = 1;
+
+static EMPTY_CLIENTS: ClientVerdicts = ClientVerdicts::new();
 
 #[derive(Serialize)]
 pub struct Document<'a> {
@@ -174,6 +177,9 @@ pub struct TargetWire<'a> {
     /// True when the path reaches the bundle; `null` when trust was not judged.
     pub trusted: Option<bool>,
     pub verdict: Option<VerdictWire<'a>>,
+    /// Each client profile's verdict, `{profile: {ok, reason}}` in a fixed order
+    /// (openssl, python3.13, webpki, go, java, browser); `{}` when trust was not judged.
+    pub clients: Option<&'a ClientVerdicts>,
     pub findings: &'a [Finding],
 }
 
@@ -396,6 +402,7 @@ fn target_wire(report: &TargetReport, now: Moment) -> TargetWire<'_> {
         verdict: chain
             .and_then(|c| c.verdict.as_ref())
             .map(|v| VerdictWire { webpki: v }),
+        clients: Some(chain.map_or(&EMPTY_CLIENTS, |c| &c.clients)),
         findings: &report.diagnosis.findings,
     }
 }

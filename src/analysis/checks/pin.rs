@@ -32,6 +32,7 @@ pub fn matched(input: &ChainInput<'_>, policy: &Policy) -> ChainDiagnosis {
     findings.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.code));
 
     ChainDiagnosis {
+        clients: Default::default(),
         path: Some(path),
         verdict: None,
         pinned: Some(true),
