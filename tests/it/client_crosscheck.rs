@@ -779,11 +779,7 @@ fn the_profiles_are_openssl_verify_unless_a_reason_is_documented() {
 ///   (same caveat) = Python with the 3.13 flags,
 ///
 /// measured in this very run, plus a reason on every failure.
-///
-/// Ignored until `targets[].clients` lands (issue 5): run it with
-/// `cargo test --test it client_crosscheck -- --include-ignored`, then drop the `ignore`.
 #[test]
-#[ignore = "needs targets[].clients (issue 5)"]
 fn ise_doctor_client_verdicts_match_the_real_tools() {
     if !tools_available() {
         return;
