@@ -151,6 +151,16 @@ pub struct BundleArgs {
     /// The CA bundle file (PEM, DER or PKCS#7).
     #[arg(value_name = "FILE")]
     pub file: std::path::PathBuf,
+
+    /// Also judge a server chain from a file (leaf first, as a server would send it)
+    /// against the bundle, offline: the same findings and client verdicts as `check`.
+    #[arg(long, value_name = "CHAIN_FILE")]
+    pub leaf: Option<std::path::PathBuf>,
+
+    /// The name clients connect to, for the name checks of --leaf [default: the leaf's
+    /// first DNS subjectAltName].
+    #[arg(long, value_name = "NAME", requires = "leaf")]
+    pub host: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

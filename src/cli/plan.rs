@@ -45,6 +45,9 @@ pub enum Command {
     },
     Bundle {
         file: PathBuf,
+        /// A server chain to judge against the bundle, and the host name for it.
+        leaf: Option<PathBuf>,
+        host: Option<String>,
     },
     Store {
         root: PathBuf,
@@ -171,7 +174,11 @@ impl Plan {
         let command = match cli.command {
             CommandArgs::Check(args) => check(args, &settings, &mut warnings)?,
             CommandArgs::Chain(args) => chain(args, format, &settings)?,
-            CommandArgs::Bundle(args) => Command::Bundle { file: args.file },
+            CommandArgs::Bundle(args) => Command::Bundle {
+                file: args.file,
+                leaf: args.leaf,
+                host: args.host,
+            },
             CommandArgs::Store(args) => store(args.dir, env, &settings)?,
             CommandArgs::Fix(args) => fix(args, env, &settings, &mut warnings)?,
             CommandArgs::Demo => Command::Demo,

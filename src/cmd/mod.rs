@@ -122,7 +122,10 @@ fn run(plan: &Plan) -> Result<Outcome, Failure> {
             pem,
             probe,
         } => chain::run(plan, target, ca.as_deref(), *pem, probe),
-        Command::Bundle { file } => bundle::run(plan, file).map(|r| Outcome::Report(Box::new(r))),
+        Command::Bundle { file, leaf, host } => {
+            bundle::run(plan, file, leaf.as_deref(), host.as_deref())
+                .map(|r| Outcome::Report(Box::new(r)))
+        }
         Command::Fix(fix) => fix::run(plan, fix),
         Command::Demo => demo::run(plan),
         Command::Store { root, services } => {

@@ -359,3 +359,40 @@ fn at_judges_the_bundle_at_another_time() {
         .json()
         .code(0);
 }
+
+#[test]
+fn a_chain_file_is_judged_offline_per_client() {
+    // An intermediate-only bundle: partial-chain clients accept, OpenSSL's default fails.
+    let out = Run::new([
+        "bundle",
+        &fixture("bundle-intermediate-only.pem"),
+        "--leaf",
+        &fixture("leaf.pem"),
+        "--at",
+        "2030-06-01",
+    ])
+    .json()
+    .output();
+    let target = &out.json()["targets"][0];
+    let clients = &target["clients"];
+    assert_eq!(clients["openssl"]["ok"], false, "{}", out.transcript());
+    assert_eq!(clients["python3.13"]["ok"], true, "{}", out.transcript());
+    assert_eq!(clients["webpki"]["ok"], true, "{}", out.transcript());
+    assert_eq!(
+        target["host"], "ise-01.example.net",
+        "the leaf's first DNS name"
+    );
+    assert_eq!(target["presented_chain"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn a_host_without_a_leaf_is_a_usage_error() {
+    let out = Run::new([
+        "bundle",
+        &fixture("bundle-full.pem"),
+        "--host",
+        "x.example.net",
+    ])
+    .output();
+    assert_eq!(out.code, 3, "{}", out.transcript());
+}
