@@ -14,14 +14,13 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 use std::time::Duration;
 
 use rustls::ServerConfig;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 use tokio::time::timeout;
 
 /// How long the server waits for a request's headers.
@@ -155,42 +154,27 @@ async fn listen(routes: Routes, tls: Option<tokio_rustls::TlsAcceptor>) -> io::R
     })
 }
 
-/// A server on its own thread; dropping it stops the server and joins the thread.
+/// An HTTP server running on its own thread; dropping it stops the server.
 #[derive(Debug)]
-pub struct BackgroundHttp {
-    addr: SocketAddr,
-    stats: Arc<Stats>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<thread::JoinHandle<()>>,
-}
+pub struct BackgroundHttp(super::background::Background<Stats>);
 
 impl BackgroundHttp {
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.0.addr
     }
 
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.0.addr.port()
     }
 
     /// `http://127.0.0.1:<port><path>`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("http://{}{path}", self.0.addr)
     }
 
     /// Requests read so far (any method, any path).
     pub fn requests(&self) -> usize {
-        self.stats.requests.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for BackgroundHttp {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            // A panic on the server thread has already been reported there.
-            let _ = thread.join();
-        }
+        self.0.stats.requests.load(Ordering::Relaxed)
     }
 }
 
@@ -211,47 +195,12 @@ where
 
 /// Starts a server on its own thread with a current-thread runtime.
 pub fn spawn_background(routes: Routes) -> io::Result<BackgroundHttp> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (stop, stopped) = oneshot::channel::<()>();
-
-    let thread = thread::Builder::new()
-        .name("sim-http".into())
-        .spawn(move || {
-            runtime.block_on(async move {
-                let handle = match start(routes).await {
-                    Ok(handle) => handle,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let _ = ready_tx.send(Ok((handle.addr, handle.stats.clone())));
-
-                // Runs until the BackgroundHttp is dropped (the sender goes away).
-                let _ = stopped.await;
-                drop(handle);
-            });
-        })?;
-
-    let ready = ready_rx
-        .recv()
-        .map_err(|_| io::Error::other("sim http thread died"));
-    let (addr, stats) = match ready.and_then(|r| r) {
-        Ok(ready) => ready,
-        Err(e) => {
-            let _ = thread.join();
-            return Err(e);
-        }
-    };
-    Ok(BackgroundHttp {
-        addr,
-        stats,
-        stop: Some(stop),
-        thread: Some(thread),
+    super::background::run("sim-http", move || async move {
+        let handle = start(routes).await?;
+        let (addr, stats) = (handle.addr, handle.stats.clone());
+        Ok((handle, addr, stats))
     })
+    .map(BackgroundHttp)
 }
 
 struct Server {

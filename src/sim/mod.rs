@@ -5,6 +5,7 @@
 //! HTTP, as an AIA caIssuers URL does. Nothing here touches any address other than
 //! loopback.
 
+mod background;
 pub mod http;
 pub mod pki;
 pub mod server;

@@ -15,7 +15,6 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 use std::time::Duration;
 
 use rustls::crypto::CryptoProvider;
@@ -25,7 +24,7 @@ use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 use tokio::time::timeout;
 
 /// How long a TLS handshake may take before the server gives up on the client.
@@ -181,88 +180,38 @@ pub async fn start(behavior: Behavior) -> io::Result<ServerHandle> {
 
 /// A server running on its own thread; dropping it stops the server and joins the thread.
 #[derive(Debug)]
-pub struct BackgroundServer {
-    addr: SocketAddr,
-    stats: Arc<Stats>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<thread::JoinHandle<()>>,
-}
+pub struct BackgroundServer(super::background::Background<Stats>);
 
 impl BackgroundServer {
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.0.addr
     }
 
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.0.addr.port()
     }
 
     pub fn accepted(&self) -> usize {
-        self.stats.accepted.load(Ordering::Relaxed)
+        self.0.stats.accepted.load(Ordering::Relaxed)
     }
 
     pub fn handshakes(&self) -> usize {
-        self.stats.handshakes.load(Ordering::Relaxed)
+        self.0.stats.handshakes.load(Ordering::Relaxed)
     }
 
     pub fn app_bytes_received(&self) -> usize {
-        self.stats.app_bytes.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for BackgroundServer {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            // A panic on the server thread has already been reported there.
-            let _ = thread.join();
-        }
+        self.0.stats.app_bytes.load(Ordering::Relaxed)
     }
 }
 
 /// Starts a server on its own thread with a current-thread runtime, for synchronous code.
 pub fn spawn_background(behavior: Behavior) -> io::Result<BackgroundServer> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (stop, stopped) = oneshot::channel::<()>();
-
-    let thread = thread::Builder::new()
-        .name("sim-server".into())
-        .spawn(move || {
-            runtime.block_on(async move {
-                let handle = match start(behavior).await {
-                    Ok(handle) => handle,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let _ = ready_tx.send(Ok((handle.addr, handle.stats.clone())));
-
-                // Runs until the BackgroundServer is dropped (the sender goes away).
-                let _ = stopped.await;
-                drop(handle);
-            });
-        })?;
-
-    let ready = ready_rx
-        .recv()
-        .map_err(|_| io::Error::other("sim server thread died"));
-    let (addr, stats) = match ready.and_then(|r| r) {
-        Ok(ready) => ready,
-        Err(e) => {
-            let _ = thread.join();
-            return Err(e);
-        }
-    };
-    Ok(BackgroundServer {
-        addr,
-        stats,
-        stop: Some(stop),
-        thread: Some(thread),
+    super::background::run("sim-server", move || async move {
+        let handle = start(behavior).await?;
+        let (addr, stats) = (handle.addr, handle.stats.clone());
+        Ok((handle, addr, stats))
     })
+    .map(BackgroundServer)
 }
 
 enum Mode {
