@@ -93,13 +93,13 @@ const BAD_PURPOSE: Expect = Fail(26, "unsuitable certificate purpose");
 const NAME_MISMATCH: Expect = Fail(62, "hostname mismatch");
 
 /// One chain judged by every tool.
-struct Case {
-    name: &'static str,
+pub(super) struct Case {
+    pub(super) name: &'static str,
     /// Certificates (by file stem) concatenated into the CA file.
-    ca: &'static [&'static str],
-    leaf: &'static str,
+    pub(super) ca: &'static [&'static str],
+    pub(super) leaf: &'static str,
     /// What the server sends after its leaf, in order.
-    chain: &'static [&'static str],
+    pub(super) chain: &'static [&'static str],
     /// `openssl verify`: plain, `-x509_strict`, `-partial_chain`, both.
     verify: [Expect; 4],
     /// The `openssl` profile: Python's default context without the 3.13 flags (= Python
@@ -120,7 +120,7 @@ const NO_SECURITY_LEVEL_IN_VERIFY: &str = "openssl verify applies no security le
 
 /// The table. Error codes and texts are OpenSSL's; Python reports the same code (its text
 /// for 62 is its own: "Hostname mismatch, certificate is not valid for '…'").
-const CASES: &[Case] = &[
+pub(super) const CASES: &[Case] = &[
     // The textbook deployment with the usual client bundle (root + intermediate).
     Case {
         name: "healthy (full bundle)",
@@ -440,7 +440,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 }
 
 /// Issues [`ISSUE`] into the lab folder, then writes each case's files.
-fn issue_pki(lab: &Lab) {
+pub(super) fn issue_pki(lab: &Lab) {
     let dir = lab.dir();
     lab.write("ca.cnf", CA_CNF);
     lab.write("index.txt", "");

@@ -6,7 +6,7 @@
 //! - one module per topic: trust and chain shape, certificate checks, probe failures,
 //!   CLI behaviour, the `bundle`, `chain` and `fix` commands, an OpenSSL peer, hostile peers,
 //!   the generated docs, and the client profiles cross-checked against `openssl verify` and
-//!   Python's `ssl` module.
+//!   Python's `ssl` module, and the `java` profile against real JSSE.
 //!
 //! Nothing here connects anywhere but 127.0.0.1; host names are neutral
 //! (`ise-01.example.net`) and reach the servers through `--resolve`.
@@ -25,4 +25,5 @@ mod docs;
 mod explicit_flags;
 mod fix_cmd;
 mod hostile;
+mod java_crosscheck;
 mod openssl_peer;
