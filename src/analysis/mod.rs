@@ -209,7 +209,18 @@ pub fn diagnose_target_with(
     }
 
     rank(&mut findings);
-    let status = policy.status(&findings);
+    let mut status = policy.status(&findings);
+    // With `--client`, the selected clients are the gate: one of them rejecting the chain
+    // makes the target an error, whatever the severity of the finding that explains it.
+    let selected_rejects = policy.clients != clients::ProfileSet::ALL
+        && chain.as_ref().is_some_and(|c| {
+            c.clients
+                .iter()
+                .any(|(profile, verdict)| policy.clients.contains(*profile) && !verdict.ok)
+        });
+    if selected_rejects {
+        status = Status::Error;
+    }
     TargetDiagnosis {
         chain,
         findings,

@@ -161,6 +161,11 @@ pub struct BundleArgs {
     /// first DNS subjectAltName].
     #[arg(long, value_name = "NAME", requires = "leaf")]
     pub host: Option<String>,
+
+    /// Client profiles that decide the exit code for --leaf (repeatable or
+    /// comma-separated): openssl, python3.13, webpki, go, java, browser [default: all].
+    #[arg(long = "client", value_name = "PROFILE")]
+    pub clients: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

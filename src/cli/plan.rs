@@ -168,6 +168,7 @@ impl Plan {
         let client_flags = match &cli.command {
             CommandArgs::Check(args) => args.clients.clone(),
             CommandArgs::Fix(args) => args.clients.clone(),
+            CommandArgs::Bundle(args) => args.clients.clone(),
             _ => Vec::new(),
         };
         let clients = profiles(&client_flags, settings.clients.as_deref())?;

@@ -396,3 +396,35 @@ fn a_host_without_a_leaf_is_a_usage_error() {
     .output();
     assert_eq!(out.code, 3, "{}", out.transcript());
 }
+
+#[test]
+fn a_selected_client_that_rejects_the_chain_makes_the_target_an_error() {
+    // What a well-configured server sends: leaf + issuing CA.
+    let lab = Lab::new();
+    let sent = [fixture("leaf.pem"), fixture("issuing.pem")]
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("fixture"))
+        .collect::<String>();
+    let chain = lab.write("chain.pem", sent);
+    let run = |client: &str| {
+        Run::new([
+            "bundle",
+            &fixture("bundle-intermediate-only.pem"),
+            "--leaf",
+            &chain,
+            "--at",
+            "2030-06-01",
+            "--client",
+            client,
+        ])
+        .json()
+        .output()
+    };
+    // OpenSSL needs a self-signed root in the CA file: as the gate, it fails the run.
+    let openssl = run("openssl");
+    assert_eq!(openssl.code, 2, "{}", openssl.transcript());
+    assert_eq!(openssl.json()["targets"][0]["status"], "error");
+    // Go accepts a bundle intermediate as an anchor: nothing it cares about fails.
+    let go = run("go");
+    assert_eq!(go.code, 0, "{}", go.transcript());
+}
