@@ -29,7 +29,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::Value;
 
-use crate::support::{HOST, Lab, Run, serve_spec};
+use crate::support::{self, HOST, Lab, Run, openssl, serve_spec};
 
 /// What a client (or one `openssl verify` variant) concluded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -408,35 +408,10 @@ const ISSUE: &[Spec] = &[
 ];
 
 fn tools_available() -> bool {
-    let runs = |tool: &str, arg: &str| {
-        Command::new(tool)
-            .arg(arg)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    let found = runs("openssl", "version") && runs("python3", "--version");
-    if !found {
-        eprintln!("note: `openssl` or `python3` not found; client cross-check skipped");
-    }
-    found
-}
-
-/// Runs `openssl ARGS` in `dir` and insists it succeeds.
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "openssl {} failed:\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::tools_available(
+        &[("openssl", "version"), ("python3", "--version")],
+        "client cross-check",
+    )
 }
 
 /// Issues [`ISSUE`] into the lab folder, then writes each case's files.

@@ -23,7 +23,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::client_crosscheck::{CASES, issue_pki};
-use crate::support::{HOST, Lab, Run, serve_spec};
+use crate::support::{self, HOST, Lab, Run, serve_spec};
 
 /// What JSSE concludes for each case of [`CASES`], by name: pass, or a piece of the
 /// exception's message (the root cause's).
@@ -117,24 +117,15 @@ public class JsseProbe {
 "#;
 
 fn java_available() -> bool {
-    let runs = |tool: &str, arg: &str| {
-        Command::new(tool)
-            .arg(arg)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    let found = runs("java", "-version")
-        && runs("javac", "-version")
-        && runs("keytool", "-help")
-        && runs("openssl", "version");
-    if !found {
-        eprintln!(
-            "note: `java`, `javac`, `keytool` or `openssl` not found; Java cross-check skipped"
-        );
-    }
-    found
+    support::tools_available(
+        &[
+            ("java", "-version"),
+            ("javac", "-version"),
+            ("keytool", "-help"),
+            ("openssl", "version"),
+        ],
+        "Java cross-check",
+    )
 }
 
 fn run(dir: &Path, program: &str, args: &[&str]) -> String {

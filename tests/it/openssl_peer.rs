@@ -11,35 +11,10 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Lab, Run, fixture};
+use crate::support::{self, Lab, Run, fixture, openssl};
 
 fn openssl_available() -> bool {
-    let found = Command::new("openssl")
-        .arg("version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        eprintln!("note: `openssl` not found; OpenSSL peer test skipped");
-    }
-    found
-}
-
-/// Runs `openssl ARGS` in `dir` and insists it succeeds.
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "openssl {} failed:\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::tools_available(&[("openssl", "version")], "OpenSSL peer test")
 }
 
 /// `openssl s_server` on 127.0.0.1; killed when dropped.

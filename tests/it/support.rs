@@ -92,6 +92,45 @@ impl Lab {
     }
 }
 
+/// True when every `(tool, probe argument)` runs successfully; otherwise says on stderr
+/// which test is skipped. Tests that drive external tools (openssl, python3, a JDK) call
+/// this first.
+pub fn tools_available(tools: &[(&str, &str)], skipped: &str) -> bool {
+    let runs = |tool: &str, arg: &str| {
+        Command::new(tool)
+            .arg(arg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let found = tools.iter().all(|(tool, arg)| runs(tool, arg));
+    if !found {
+        let names: Vec<String> = tools.iter().map(|(t, _)| format!("`{t}`")).collect();
+        eprintln!(
+            "note: one of {} not found; {skipped} skipped",
+            names.join(", ")
+        );
+    }
+    found
+}
+
+/// Runs `openssl ARGS` in `dir` and insists it succeeds.
+pub fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {} failed:\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A TLS server presenting `chain` exactly as given, signing with `key`'s private key.
 pub fn serve(chain: &[&Issued], key: &Issued) -> BackgroundServer {
     let chain = chain.iter().map(|c| c.der().clone()).collect();
