@@ -90,17 +90,7 @@ pub fn check(target: &TargetSpec, outcome: &ProbeOutcome) -> Vec<Finding> {
             .fix(handshake_hint(detail, alert.as_deref()))
         }
         ProbeFailure::ClientCertRequired { alert } => {
-            let accepted = outcome
-                .client_auth
-                .as_ref()
-                .filter(|req| !req.acceptable_cas.is_empty())
-                .map(|req| {
-                    format!(
-                        " It accepts client certificates issued by: {}.",
-                        req.acceptable_cas.join("; ")
-                    )
-                })
-                .unwrap_or_default();
+            let accepted = accepted_cas_sentence(outcome);
             let alert_text = alert
                 .as_deref()
                 .map(|a| format!(" (alert: {a})"))
@@ -132,17 +122,7 @@ pub fn check(target: &TargetSpec, outcome: &ProbeOutcome) -> Vec<Finding> {
                 .as_deref()
                 .map(|a| format!(" with the alert `{a}`"))
                 .unwrap_or_else(|| " by closing the connection".to_string());
-            let accepted = outcome
-                .client_auth
-                .as_ref()
-                .filter(|req| !req.acceptable_cas.is_empty())
-                .map(|req| {
-                    format!(
-                        " It accepts client certificates issued by: {}.",
-                        req.acceptable_cas.join("; ")
-                    )
-                })
-                .unwrap_or_default();
+            let accepted = accepted_cas_sentence(outcome);
             Finding::new(
                 Code::MtlsClientCertRejected,
                 format!(
@@ -194,6 +174,21 @@ pub fn unparsable(target: &TargetSpec, outcome: &ProbeOutcome) -> Vec<Finding> {
             ))
         })
         .collect()
+}
+
+/// " It accepts client certificates issued by: …." when the server listed CA names.
+fn accepted_cas_sentence(outcome: &ProbeOutcome) -> String {
+    outcome
+        .client_auth
+        .as_ref()
+        .filter(|req| !req.acceptable_cas.is_empty())
+        .map(|req| {
+            format!(
+                " It accepts client certificates issued by: {}.",
+                req.acceptable_cas.join("; ")
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// Which service usually listens on this port, and how to check it is enabled.
