@@ -239,13 +239,7 @@ fn check(
     settings: &Settings,
     warnings: &mut Vec<String>,
 ) -> Result<Command, PlanError> {
-    let concurrency = args.concurrency.or(settings.concurrency).unwrap_or(32);
-    if concurrency == 0 {
-        return Err(PlanError::new(
-            "--concurrency must be at least 1",
-            "--concurrency",
-        ));
-    }
+    let concurrency = concurrency(args.concurrency, settings)?;
     if let BundleChoice::Missing(message) = &settings.bundle {
         return Err(PlanError::new(message.clone(), "CA_CERT_PATH"));
     }
@@ -257,8 +251,47 @@ fn check(
         ));
     }
 
-    let (rules, probe) = probe_options(&args.probe, concurrency, settings.timeout)?;
-    let texts: Vec<String> = if args.targets.is_empty() {
+    let (mut targets, probe) =
+        probed_targets(&args.targets, concurrency, &args.probe, settings, warnings)?;
+    // Certificates named on the command line apply to every target, whatever its port.
+    if args.client_cert.is_some() {
+        for target in &mut targets {
+            target.present_client_cert = true;
+        }
+    }
+    Ok(Command::Check {
+        targets,
+        bundle: settings.bundle.clone(),
+        probe,
+        client: settings.client.clone(),
+        pin: settings.pin.clone(),
+        pin_everywhere: args.pin.is_some(),
+    })
+}
+
+/// `--concurrency`, else the config's, else 32; never 0.
+fn concurrency(flag: Option<usize>, settings: &Settings) -> Result<usize, PlanError> {
+    let concurrency = flag.or(settings.concurrency).unwrap_or(32);
+    if concurrency == 0 {
+        return Err(PlanError::new(
+            "--concurrency must be at least 1",
+            "--concurrency",
+        ));
+    }
+    Ok(concurrency)
+}
+
+/// The targets `check` and `fix` probe (the arguments, else the configured nodes) and
+/// the probe options; warns about a `--resolve` rule that matches none of them.
+fn probed_targets(
+    texts: &[String],
+    concurrency: usize,
+    probe_args: &ProbeArgs,
+    settings: &Settings,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<TargetSpec>, ProbeOptions), PlanError> {
+    let (rules, probe) = probe_options(probe_args, concurrency, settings.timeout)?;
+    let texts: Vec<String> = if texts.is_empty() {
         if settings.nodes.is_empty() {
             return Err(PlanError::new(
                 "no target: name one (`ise-doctor check HOST[:PORT]`), or set ISE_PAN_FQDN \
@@ -268,18 +301,12 @@ fn check(
         }
         settings.nodes.clone()
     } else {
-        args.targets.clone()
+        texts.to_vec()
     };
 
     let mut targets = Vec::new();
     for text in &texts {
         targets.extend(expand_target(text, &rules, settings)?);
-    }
-    // Certificates named on the command line apply to every target, whatever its port.
-    if args.client_cert.is_some() {
-        for target in &mut targets {
-            target.present_client_cert = true;
-        }
     }
     // A --resolve that matches nothing leaves its host to DNS: say so before connecting.
     for rule in &rules {
@@ -300,14 +327,7 @@ fn check(
             ));
         }
     }
-    Ok(Command::Check {
-        targets,
-        bundle: settings.bundle.clone(),
-        probe,
-        client: settings.client.clone(),
-        pin: settings.pin.clone(),
-        pin_everywhere: args.pin.is_some(),
-    })
+    Ok((targets, probe))
 }
 
 fn fix(
@@ -339,28 +359,12 @@ fn fix(
     // `fix` probes like `check`, with the same targets and options; with no target at
     // all it repairs the file alone (keys, duplicates, DER, order, expired CAs).
     let offline = args.targets.is_empty() && settings.nodes.is_empty();
-    let check_args = CheckArgs {
-        targets: args.targets,
-        ca: args.ca,
-        services: args.services,
-        client_cert: None,
-        client_key: None,
-        pin: None,
-        concurrency: args.concurrency,
-        clients: args.clients,
-        probe: args.probe,
-    };
+    let concurrency = concurrency(args.concurrency, settings)?;
     let (targets, probe) = if offline {
-        let (_, probe) = probe_options(&check_args.probe, 1, settings.timeout)?;
+        let (_, probe) = probe_options(&args.probe, 1, settings.timeout)?;
         (Vec::new(), probe)
     } else {
-        let Command::Check { targets, probe, .. } = check(check_args, settings, warnings)? else {
-            return Err(PlanError::new(
-                "internal: check planned something else",
-                "fix",
-            ));
-        };
-        (targets, probe)
+        probed_targets(&args.targets, concurrency, &args.probe, settings, warnings)?
     };
 
     // `<certs>/<domain>/ise/ROOT-CA.crt`: the store root is `<certs>`, CA_CERT_PATH's parent,
