@@ -1,5 +1,5 @@
-//! Running a simulated server on its own thread, for synchronous tests: one current-thread
-//! runtime per server, started and stopped the same way for every kind of server.
+//! What every simulated server shares: the accept loop ([`accept_each`]) and running on
+//! its own thread for synchronous tests ([`run`]), one current-thread runtime per server.
 
 use std::future::Future;
 use std::io;
@@ -7,7 +7,41 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread;
 
-use tokio::sync::oneshot;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{oneshot, watch};
+
+/// Accepts connections until `stop` fires, handing each to `serve` on its own task; a
+/// connection's task ends when `serve` returns or when `stop` fires.
+pub(crate) async fn accept_each<F, Fut>(
+    listener: TcpListener,
+    mut stop: watch::Receiver<()>,
+    serve: F,
+) where
+    F: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.changed() => return,
+            accepted = listener.accept() => accepted,
+        };
+
+        // Accept errors (e.g. too many open files) are transient; keep serving.
+        let Ok((socket, _peer)) = accepted else {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            continue;
+        };
+
+        let connection = serve(socket);
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = stop.changed() => {}
+                _ = connection => {}
+            }
+        });
+    }
+}
 
 /// A server running on its own thread; dropping it stops the server and joins the thread.
 #[derive(Debug)]

@@ -212,27 +212,13 @@ async fn accept_loop(
     listener: TcpListener,
     server: Arc<Server>,
     stats: Arc<Stats>,
-    mut stop: watch::Receiver<()>,
+    stop: watch::Receiver<()>,
 ) {
-    loop {
-        let accepted = tokio::select! {
-            _ = stop.changed() => return,
-            accepted = listener.accept() => accepted,
-        };
-        // Accept errors (e.g. too many open files) are transient; keep serving.
-        let Ok((socket, _peer)) = accepted else {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-
-        let (server, stats, mut stop) = (server.clone(), stats.clone(), stop.clone());
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = stop.changed() => {}
-                _ = connection(socket, &server, &stats) => {}
-            }
-        });
-    }
+    super::background::accept_each(listener, stop, move |socket| {
+        let (server, stats) = (server.clone(), stats.clone());
+        async move { connection(socket, &server, &stats).await }
+    })
+    .await;
 }
 
 /// Runs the TLS handshake when there is one, then answers one request.

@@ -226,29 +226,14 @@ async fn accept_loop(
     listener: TcpListener,
     mode: Arc<Mode>,
     stats: Arc<Stats>,
-    mut stop: watch::Receiver<()>,
+    stop: watch::Receiver<()>,
 ) {
-    loop {
-        let accepted = tokio::select! {
-            _ = stop.changed() => return,
-            accepted = listener.accept() => accepted,
-        };
-
-        // Accept errors (e.g. too many open files) are transient; keep serving.
-        let Ok((socket, _peer)) = accepted else {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
+    super::background::accept_each(listener, stop, move |socket| {
         stats.accepted.fetch_add(1, Ordering::Relaxed);
-
-        let (mode, stats, mut stop) = (mode.clone(), stats.clone(), stop.clone());
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = stop.changed() => {}
-                _ = serve(socket, &mode, &stats) => {}
-            }
-        });
-    }
+        let (mode, stats) = (mode.clone(), stats.clone());
+        async move { serve(socket, &mode, &stats).await }
+    })
+    .await;
 }
 
 /// Serves one connection; errors end this connection only.
